@@ -1,0 +1,132 @@
+"""Storing what a connector fetched: normalise, sanitise, deduplicate, bulk upsert.
+
+Everything here runs inside the poll's transaction, so items, their links to the Source and
+the Source's new poll state are committed together or not at all.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from feeds.models import Item, Person
+from feeds.sanitize import clean_html, plain_text
+from sources.connectors.base import AuthorRecord, ItemRecord
+from sources.hashtags import display_form, normalise
+from sources.models import Hashtag, Source
+
+ITEM_UPDATE_FIELDS = ["url", "title", "text", "html", "author", "media", "updated_at"]
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    stored: int  # items inserted or updated
+    new: int  # of which new
+
+
+def store_items(source: Source, records: list[ItemRecord], *, now: datetime) -> StoreResult:
+    """Upsert `records` as Items of `source`'s platform and link them to `source`.
+
+    A record seen before (same platform and external id) is updated in place, keeping its
+    first published time; duplicates within one batch are stored once.
+    """
+    records = list({r.external_id: r for r in reversed(records) if r.external_id}.values())
+    if not records:
+        return StoreResult(stored=0, new=0)
+    platform = source.platform
+    keys = [r.external_id for r in records]
+    known = set(
+        Item.objects.filter(platform=platform, external_id__in=keys).values_list(
+            "external_id", flat=True
+        )
+    )
+    people = _upsert_people(platform, [r.author for r in records if r.author])
+    items = [_item(platform, r, people, now=now) for r in records]
+    Item.objects.bulk_create(
+        items,
+        update_conflicts=True,
+        unique_fields=["platform", "external_id"],
+        update_fields=ITEM_UPDATE_FIELDS,
+    )
+    ids = dict(
+        Item.objects.filter(platform=platform, external_id__in=keys).values_list(
+            "external_id", "id"
+        )
+    )
+    Item.sources.through.objects.bulk_create(
+        [Item.sources.through(item_id=ids[key], source_id=source.pk) for key in keys],
+        ignore_conflicts=True,
+    )
+    _link_hashtags(records, ids)
+    return StoreResult(stored=len(items), new=len(set(keys) - known))
+
+
+def _item(platform: str, record: ItemRecord, people: dict[str, int], *, now: datetime) -> Item:
+    html = clean_html(record.html, base_url=record.base_url)
+    published = min(record.published_at or now, now)  # a post from the future is shown as now
+    return Item(
+        platform=platform,
+        external_id=record.external_id,
+        url=_http_url(record.url),
+        title=plain_text(record.title, limit=500),
+        text=plain_text(html, limit=20_000),
+        html=html,
+        author_id=people.get(record.author.external_id) if record.author else None,
+        published_at=published,
+        media=[m for m in record.media if m.get("url", "").startswith(("http://", "https://"))],
+    )
+
+
+def _upsert_people(platform: str, authors: list[AuthorRecord]) -> dict[str, int]:
+    unique = {a.external_id: a for a in authors}
+    if not unique:
+        return {}
+    Person.objects.bulk_create(
+        [
+            Person(
+                platform=platform,
+                external_id=a.external_id,
+                name=plain_text(a.name, limit=200),
+                handle=plain_text(a.handle, limit=200),
+                profile_url=_http_url(a.profile_url),
+                avatar_url=_http_url(a.avatar_url),
+            )
+            for a in unique.values()
+        ],
+        update_conflicts=True,
+        unique_fields=["platform", "external_id"],
+        update_fields=["name", "handle", "profile_url", "avatar_url", "updated_at"],
+    )
+    return dict(
+        Person.objects.filter(platform=platform, external_id__in=unique).values_list(
+            "external_id", "id"
+        )
+    )
+
+
+def _link_hashtags(records: list[ItemRecord], item_ids: dict[str, int]) -> None:
+    wanted: dict[str, str] = {}
+    pairs: set[tuple[str, str]] = set()
+    for record in records:
+        for tag in record.hashtags:
+            name = normalise(plain_text(tag))
+            if name:
+                wanted.setdefault(name, display_form(plain_text(tag)))
+                pairs.add((record.external_id, name))
+    if not wanted:
+        return
+    Hashtag.objects.bulk_create(
+        [Hashtag(name=name, display=display) for name, display in wanted.items()],
+        ignore_conflicts=True,
+    )
+    tag_ids = dict(Hashtag.objects.filter(name__in=wanted).values_list("name", "id"))
+    Item.hashtags.through.objects.bulk_create(
+        [
+            Item.hashtags.through(item_id=item_ids[key], hashtag_id=tag_ids[name])
+            for key, name in sorted(pairs)
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _http_url(url: str) -> str:
+    """The URL if it is http(s) and fits its column, else nothing (a cut URL is broken)."""
+    return url if url.startswith(("http://", "https://")) and len(url) <= 2000 else ""

@@ -1,0 +1,147 @@
+"""Collected items, their authors, and each learner's reading state.
+
+Group posts are Items too (platform `pln`), so one timeline query serves everything.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.safestring import SafeString, mark_safe
+
+from sources.platforms import Platform
+
+
+class Person(models.Model):
+    """An author on a platform, optionally linked to a local user (so a student's posts on
+    every platform count as theirs). `external_id` is the platform's stable id."""
+
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    external_id = models.CharField(max_length=500)
+    handle = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    profile_url = models.URLField(max_length=2000, blank=True)
+    avatar_url = models.URLField(max_length=2000, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="personas",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "people"
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "external_id"], name="unique_person")
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.handle or self.external_id
+
+    @property
+    def initials(self) -> str:
+        words = (self.name or self.handle or "?").replace("@", "").split()
+        return "".join(word[0] for word in words[:2]).upper()
+
+
+class Item(models.Model):
+    """One post, stored once per (platform, external id) however many sources found it."""
+
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    external_id = models.CharField(max_length=500)
+    url = models.URLField(max_length=2000, blank=True)
+    title = models.CharField(max_length=500, blank=True)
+    text = models.TextField(blank=True, help_text="Plain text, for search and previews.")
+    html = models.TextField(blank=True, help_text="Sanitised HTML, safe to show.")
+    author = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="items"
+    )
+    published_at = models.DateTimeField()
+    fetched_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    hashtags = models.ManyToManyField("sources.Hashtag", blank=True, related_name="items")
+    sources = models.ManyToManyField("sources.Source", blank=True, related_name="items")
+    media = models.JSONField(default=list, blank=True)
+    reply_count = models.PositiveIntegerField(default=0)
+    like_count = models.PositiveIntegerField(default=0)
+    repost_count = models.PositiveIntegerField(default=0)
+    hidden = models.BooleanField(default=False, help_text="Hidden by a moderator.")
+    # Native posts written in a PLN Hub group.
+    group = models.ForeignKey(
+        "sources.Group", null=True, blank=True, on_delete=models.CASCADE, related_name="posts"
+    )
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="posts",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "external_id"], name="unique_item")
+        ]
+        indexes = [models.Index(fields=["-published_at", "-id"], name="item_timeline_idx")]
+
+    def __str__(self) -> str:
+        return self.title or self.text[:80] or self.external_id
+
+    @property
+    def safe_html(self) -> SafeString:
+        # The only mark_safe on imported content: `html` is written solely by
+        # feeds.ingest, after feeds.sanitize.clean_html.
+        return mark_safe(self.html)  # noqa: S308
+
+
+class ItemState(models.Model):
+    """One learner's reading state for one item."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="item_states"
+    )
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="states")
+    is_read = models.BooleanField(default=False)
+    is_favourite = models.BooleanField(default=False)
+    is_saved = models.BooleanField(default=False)
+    is_hidden = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "item"], name="unique_item_state")]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.item_id}"
+
+
+class Like(models.Model):
+    """A public like on a group post (favourites are private; likes are counted)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="likes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "item"], name="unique_like")]
+
+    def __str__(self) -> str:
+        return f"{self.user} likes {self.item_id}"
+
+
+class Comment(models.Model):
+    """Discussion under an item, written in PLN Hub."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="comments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"
+    )
+    body = models.TextField()
+    hidden = models.BooleanField(default=False, help_text="Hidden by a moderator.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.item_id}: {self.body[:40]}"

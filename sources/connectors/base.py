@@ -1,0 +1,78 @@
+"""The small interface every platform connector implements.
+
+A connector module exposes `fetch(target: Target) -> FetchResult`. It speaks HTTP only through
+`sources.net`, returns plain records (never ORM objects) and raises `ConnectorError` for every
+failure, saying whether it is permanent and when to retry.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class PollState:
+    """What a Source remembers between polls."""
+
+    etag: str = ""
+    last_modified: str = ""
+    cursor: str = ""
+
+
+@dataclass(frozen=True)
+class Target:
+    """What to poll: a Source's identity and state, without the ORM."""
+
+    url: str
+    state: PollState = PollState()
+    hashtag: str = ""
+
+
+@dataclass(frozen=True)
+class AuthorRecord:
+    external_id: str
+    name: str = ""
+    handle: str = ""
+    profile_url: str = ""
+    avatar_url: str = ""
+
+
+@dataclass
+class ItemRecord:
+    """One post as a platform sent it. `html` is NOT sanitised yet: ingest does that once."""
+
+    external_id: str
+    url: str = ""
+    title: str = ""
+    html: str = ""
+    text: str = ""
+    author: AuthorRecord | None = None
+    published_at: datetime | None = None
+    hashtags: list[str] = field(default_factory=list)
+    media: list[dict[str, str]] = field(default_factory=list)
+    base_url: str = ""  # relative links in `html` resolve against it
+
+
+@dataclass
+class FetchResult:
+    items: list[ItemRecord]
+    state: PollState
+    not_modified: bool = False
+    title: str = ""  # the source's own title, when the platform tells it
+    site_url: str = ""
+
+
+class ConnectorError(Exception):
+    """A poll failed. `message` is shown to learners, so it is short and readable."""
+
+    def __init__(
+        self, message: str, *, permanent: bool = False, retry_at: datetime | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+        self.retry_at = retry_at
+
+
+class Connector(Protocol):
+    def fetch(self, target: Target) -> FetchResult: ...
