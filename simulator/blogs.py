@@ -129,6 +129,7 @@ class BlogSet:
     def feed_body(self, blog: Blog, base_url: str) -> tuple[bytes, datetime]:
         """The rendered feed and its last-modified time; cached until the blog changes."""
         version, posts = self.snapshot(blog)
+        # Unlocked on purpose: two threads racing here just render the same bytes twice.
         cached = self._cache.get((blog.index, base_url))
         if cached is None or cached[0] != version:
             cached = (version, blog.format.render(blog, posts, base_url))

@@ -229,6 +229,7 @@ def _request(
         timeout = urllib3.Timeout(connect=min(CONNECT_TIMEOUT, remaining), read=remaining)
         pool = _pool(hop, ip, timeout)
         try:
+            # Redirects and decoding are ours; the connection stays with the response.
             return pool.urlopen(
                 "GET",
                 hop.target,
@@ -249,7 +250,8 @@ def _request(
         except ReadTimeoutError:
             raise FetchTimeout(f"Timed out after {total:g} s") from None
         except SSLError as exc:
-            raise ConnectFailed(f"Could not connect to {hop.host}: TLS error") from exc
+            reason = _reason(exc)
+            raise ConnectFailed(f"Could not connect to {hop.host}: TLS error ({reason})") from None
         except HTTPError as exc:
             raise ConnectFailed(f"Could not connect to {hop.host}: {_reason(exc)}") from None
         finally:
@@ -315,7 +317,7 @@ def _cut_off(response: urllib3.BaseHTTPResponse, expired: threading.Event) -> No
 
 def _reason(exc: BaseException) -> str:
     """The last readable part of a urllib3 error, e.g. "Connection refused"."""
-    text = re.sub(r"\[\w+ -?\d+\]\s*", "", str(exc)).rsplit(": ", 1)[-1]
+    text = re.sub(r"\[[^\]]*\]\s*|\s*\(_ssl\.c:\d+\)", "", str(exc)).rsplit(": ", 1)[-1]
     return text.strip(" ()'\"") or type(exc).__name__
 
 

@@ -1,0 +1,110 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from feeds.ingest import store_items
+from feeds.models import Item, Person
+from sources.connectors.base import AuthorRecord, ItemRecord
+from sources.tests.factories import SourceFactory
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+def record(n: int, **overrides) -> ItemRecord:
+    fields = {
+        "external_id": f"blog.example.org|post-{n}",
+        "url": f"https://blog.example.org/{n}/",
+        "title": f"Post {n}",
+        "html": f"<p>Body of post {n}</p>",
+        "author": AuthorRecord(external_id="blog.example.org|Ada", name="Ada"),
+        "published_at": NOW - timedelta(hours=n),
+        "hashtags": ["SUB101"],
+        "base_url": "https://blog.example.org/",
+    }
+    return ItemRecord(**(fields | overrides))
+
+
+def test_storing_the_same_posts_twice_keeps_one_copy_of_each():
+    source = SourceFactory()
+    store_items(source, [record(1), record(2)], now=NOW)
+    again = store_items(source, [record(1), record(2), record(3)], now=NOW)
+
+    assert again.new == 1
+    assert Item.objects.count() == 3
+    assert Person.objects.count() == 1
+
+
+def test_an_edited_post_is_updated_in_place_and_keeps_its_place_in_time():
+    source = SourceFactory()
+    store_items(source, [record(1)], now=NOW)
+    first = Item.objects.get()
+    store_items(
+        source,
+        [record(1, title="Post 1 (edited)", published_at=NOW + timedelta(hours=5))],
+        now=NOW + timedelta(hours=6),
+    )
+
+    edited = Item.objects.get()
+    assert edited.pk == first.pk
+    assert edited.title == "Post 1 (edited)"
+    assert edited.published_at == first.published_at
+
+
+def test_a_guid_repeated_within_one_feed_is_stored_once_with_the_first_version():
+    source = SourceFactory()
+    result = store_items(source, [record(1, title="First"), record(1, title="Second")], now=NOW)
+
+    assert result.stored == 1
+    assert Item.objects.get().title == "First"
+
+
+def test_a_post_dated_in_the_future_is_shown_as_published_now():
+    store_items(SourceFactory(), [record(1, published_at=NOW + timedelta(days=400))], now=NOW)
+
+    assert Item.objects.get().published_at == NOW
+
+
+def test_a_post_without_a_date_gets_the_time_it_was_first_seen():
+    store_items(SourceFactory(), [record(1, published_at=None)], now=NOW)
+
+    assert Item.objects.get().published_at == NOW
+
+
+def test_one_post_found_by_two_sources_is_stored_once_and_belongs_to_both():
+    main_feed, tag_feed = SourceFactory(), SourceFactory()
+    store_items(main_feed, [record(1)], now=NOW)
+    store_items(tag_feed, [record(1)], now=NOW)
+
+    item = Item.objects.get()
+    assert set(item.sources.all()) == {main_feed, tag_feed}
+
+
+def test_categories_become_hashtags_under_their_normalised_name():
+    store_items(
+        SourceFactory(), [record(1, hashtags=["SUB101", "#sub101", "Open Science"])], now=NOW
+    )
+
+    tags = Item.objects.get().hashtags.all()
+    assert sorted(tag.name for tag in tags) == ["openscience", "sub101"]
+
+
+def test_stored_html_is_sanitised_and_titles_are_plain_text():
+    hostile = record(
+        1,
+        title="<b>Bold</b> &amp; <script>alert(1)</script>brave",
+        html='<p onclick="x()">Hi <a href="/about">about</a></p><script>alert(1)</script>',
+    )
+    store_items(SourceFactory(), [hostile], now=NOW)
+
+    item = Item.objects.get()
+    assert item.title == "Bold & brave"
+    assert "<script" not in item.html and "onclick" not in item.html
+    assert 'href="https://blog.example.org/about"' in item.html
+    assert item.text == "Hi about"
+
+
+def test_links_with_dangerous_schemes_are_not_stored():
+    store_items(SourceFactory(), [record(1, url="javascript:alert(1)")], now=NOW)
+
+    assert Item.objects.get().url == ""

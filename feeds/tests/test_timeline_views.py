@@ -1,0 +1,124 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from feeds.timeline import Cursor, followed_items, page, visible_items
+from feeds.tests.factories import ItemFactory
+from sources.models import Group
+from sources.tests.factories import FollowedBlogFactory, GroupFactory, MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def followed_blog(learner):
+    return FollowedBlogFactory(user=learner).blog
+
+
+def test_the_timeline_shows_posts_from_followed_blogs_newest_first(client, learner, followed_blog):
+    older = ItemFactory(sources=[followed_blog.source], title="Older post")
+    newer = ItemFactory(
+        sources=[followed_blog.source],
+        title="Newer post",
+        published_at=older.published_at + timedelta(hours=1),
+    )
+    client.force_login(learner)
+
+    response = client.get(reverse("feeds:timeline"))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.index(newer.title) < body.index(older.title)
+    assert followed_blog.title in body
+
+
+def test_posts_from_blogs_the_learner_does_not_follow_stay_out(client, learner, followed_blog):
+    ItemFactory(sources=[FollowedBlogFactory().blog.source], title="Someone else's blog post")
+    client.force_login(learner)
+
+    response = client.get(reverse("feeds:timeline"))
+
+    assert "Someone else&#x27;s blog post" not in response.content.decode()
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client):
+    response = client.get(reverse("feeds:timeline"))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+
+
+def test_pages_hold_thirty_items_and_load_more_continues_without_gaps_or_repeats(
+    learner, followed_blog
+):
+    items = [ItemFactory(sources=[followed_blog.source]) for _ in range(65)]
+    seen, cursor = [], None
+    while True:
+        current = page(followed_items(learner), after=cursor)
+        assert len(current.items) <= 30
+        seen += [item.pk for item in current.items]
+        if not (cursor := current.next_cursor):
+            break
+
+    expected = [i.pk for i in sorted(items, key=lambda i: (i.published_at, i.pk), reverse=True)]
+    assert seen == expected
+
+
+def test_items_arriving_while_reading_do_not_shift_the_next_page(learner, followed_blog):
+    for _ in range(35):
+        ItemFactory(sources=[followed_blog.source])
+    first = page(followed_items(learner), after=None)
+    ItemFactory(sources=[followed_blog.source], published_at=timezone.now())
+
+    second = page(followed_items(learner), after=first.next_cursor)
+
+    assert len(second.items) == 5
+    assert not {i.pk for i in first.items} & {i.pk for i in second.items}
+
+
+def test_htmx_load_more_returns_only_the_next_items(client, learner, followed_blog):
+    for _ in range(31):
+        ItemFactory(sources=[followed_blog.source])
+    client.force_login(learner)
+    first = page(followed_items(learner), after=None)
+
+    response = client.get(
+        reverse("feeds:timeline"), {"after": first.next_cursor.encode()}, HTTP_HX_REQUEST="true"
+    )
+
+    body = response.content.decode()
+    assert body.count('class="item"') == 1
+    assert "<html" not in body
+
+
+def test_a_garbled_cursor_shows_the_first_page():
+    assert Cursor.decode("not-a-cursor") is None
+    assert Cursor.decode("99999999999999999999999999_1") is None
+
+
+def test_closed_group_posts_are_hidden_from_non_members(learner, other_learner):
+    group = GroupFactory(privacy=Group.Privacy.CLOSED)
+    MembershipFactory(group=group, user=learner)
+    post = ItemFactory(platform="pln", group=group)
+
+    assert post in visible_items(learner)
+    assert post not in visible_items(other_learner)
+
+
+def test_moderated_items_are_hidden_from_everyone(learner, followed_blog):
+    ItemFactory(sources=[followed_blog.source], hidden=True)
+
+    assert not followed_items(learner).exists()
+
+
+def test_the_timeline_query_count_does_not_grow_with_the_page(
+    client, learner, followed_blog, django_assert_max_num_queries
+):
+    for _ in range(30):
+        ItemFactory(sources=[followed_blog.source])
+    client.force_login(learner)
+
+    with django_assert_max_num_queries(12):
+        client.get(reverse("feeds:timeline"))

@@ -1,0 +1,93 @@
+import pytest
+from django.db import IntegrityError
+from django.urls import reverse
+
+from sources.following import follow_blog
+from sources.models import Blog, FollowedBlog, JoinRequest, Source
+from sources.tests.factories import FollowedBlogFactory, GroupFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def no_broker(monkeypatch):
+    """Following enqueues the first poll; these tests only look at what was recorded."""
+    from feeds.tasks import poll_source_task
+
+    queued = []
+    monkeypatch.setattr(poll_source_task, "delay", queued.append)
+    return queued
+
+
+def test_two_learners_following_one_blog_share_its_source(
+    allow_simulator, learner, other_learner, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        follow_blog(learner, f"{allow_simulator.base_url}/blogs/0/")
+        follow_blog(other_learner, allow_simulator.feed_url(0))
+
+    assert Blog.objects.count() == 1
+    assert Source.objects.count() == 1
+    assert FollowedBlog.objects.count() == 2
+
+
+def test_following_a_new_blog_enqueues_its_first_poll_after_commit(
+    allow_simulator, learner, no_broker, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        blog = follow_blog(learner, f"{allow_simulator.base_url}/blogs/1/")
+
+    assert no_broker == [blog.source_id]
+
+
+def test_the_follow_form_reports_an_address_without_a_feed(client, learner, allow_simulator):
+    client.force_login(learner)
+
+    response = client.post(
+        reverse("sources:blog_follow"), {"address": f"{allow_simulator.base_url}/faults/404"}
+    )
+
+    assert response.status_code == 400
+    assert "HTTP 404" in response.content.decode()
+    assert not FollowedBlog.objects.exists()
+
+
+def test_following_needs_a_post_with_csrf(learner, allow_simulator):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(learner)
+    url = reverse("sources:blog_follow")
+
+    assert client.get(url, {"address": allow_simulator.feed_url(0)}).status_code == 405
+    assert client.post(url, {"address": allow_simulator.feed_url(0)}).status_code == 403
+    assert not FollowedBlog.objects.exists()
+
+
+def test_a_learner_cannot_unfollow_for_someone_else(client, learner, other_learner):
+    theirs = FollowedBlogFactory(user=other_learner)
+    client.force_login(learner)
+
+    response = client.post(reverse("sources:blog_unfollow", args=[theirs.blog_id]))
+
+    assert response.status_code == 404
+    assert FollowedBlog.objects.filter(pk=theirs.pk).exists()
+
+
+def test_one_source_per_platform_and_address():
+    source = SourceFactory()
+    with pytest.raises(IntegrityError):
+        SourceFactory(url=source.url)
+
+
+def test_only_one_pending_join_request_per_group_and_learner(learner):
+    group = GroupFactory()
+    JoinRequest.objects.create(group=group, user=learner)
+    JoinRequest.objects.create(group=group, user=learner, status=JoinRequest.Status.DECLINED)
+    with pytest.raises(IntegrityError):
+        JoinRequest.objects.create(group=group, user=learner)
+
+
+def test_group_slugs_stay_unique():
+    assert GroupFactory(name="Stargazers").slug == "stargazers"
+    assert GroupFactory(name="Stargazers").slug == "stargazers-2"
