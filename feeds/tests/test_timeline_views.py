@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from feeds.timeline import Cursor, followed_items, page, visible_items
 from feeds.tests.factories import ItemFactory
+from feeds.timeline import Cursor, followed_items, page, visible_items
 from sources.models import Group
 from sources.tests.factories import FollowedBlogFactory, GroupFactory, MembershipFactory
 
