@@ -87,7 +87,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour: a typed address without scheme is https
 
 # --- Accounts (django-allauth: email + password) ---------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
