@@ -6,8 +6,9 @@ pytest_plugins = ["simulator.pytest_plugin"]
 
 
 @pytest.fixture(autouse=True)
-def _plain_http(settings):
-    """Tests talk plain HTTP to the test client and the live server."""
+def _test_settings(settings):
+    """Plain HTTP for the test client and the live server; a fast password hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SECURE_SSL_REDIRECT = False
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False

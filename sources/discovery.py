@@ -42,7 +42,7 @@ class DiscoveredFeed:
 def discover(address: str) -> DiscoveredFeed:
     """Find the feed for `address`. Raises DiscoveryError with a message for the learner."""
     url = normalise_address(address)
-    response = _get(url)
+    response = _get(url, http_fallback="://" not in address)
     if _looks_like_feed(response):
         return _validated(response, site_url="")
     page = _HeadLinks.read(response)
@@ -69,9 +69,14 @@ def normalise_address(address: str) -> str:
     return address
 
 
-def _get(url: str) -> net.Response:
+def _get(url: str, *, http_fallback: bool) -> net.Response:
+    """GET `url`; an address typed without a scheme is tried over https, then plain http."""
     try:
         response = net.get(url)
+    except (net.ConnectFailed, net.FetchTimeout) as exc:
+        if not http_fallback:
+            raise DiscoveryError(exc.message) from exc
+        return _get("http://" + url.removeprefix("https://"), http_fallback=False)
     except net.FetchError as exc:
         raise DiscoveryError(exc.message) from exc
     if response.status >= 400:

@@ -108,4 +108,3 @@ def page(
         folder.mkdir(parents=True, exist_ok=True)
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)
         page.screenshot(path=folder / f"{name}.png", full_page=True)
-

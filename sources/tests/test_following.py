@@ -91,3 +91,11 @@ def test_only_one_pending_join_request_per_group_and_learner(learner):
 def test_group_slugs_stay_unique():
     assert GroupFactory(name="Stargazers").slug == "stargazers"
     assert GroupFactory(name="Stargazers").slug == "stargazers-2"
+
+
+def test_an_address_typed_without_a_scheme_falls_back_to_plain_http(allow_simulator, learner):
+    address = allow_simulator.base_url.removeprefix("http://") + "/blogs/2/"
+
+    blog = follow_blog(learner, address)
+
+    assert blog.feed_url == allow_simulator.feed_url(2)
