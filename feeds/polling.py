@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from feeds.ingest import store_items
+from feeds.sanitize import plain_text
 from sources.connectors import CONNECTORS
 from sources.connectors.base import ConnectorError, FetchResult, PollState, Target
 from sources.models import Source
@@ -85,7 +86,7 @@ def record_success(source: Source, result: FetchResult, *, now: datetime) -> Non
     source.last_modified = result.state.last_modified[:100]
     source.cursor = result.state.cursor[:500]
     if result.title and not source.title:
-        source.title = result.title[:300]
+        source.title = plain_text(result.title, limit=300)
     source.consecutive_failures = 0
     source.last_error = ""
     source.last_polled_at = source.last_success_at = now

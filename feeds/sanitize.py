@@ -6,7 +6,7 @@ autoescaped by templates.
 
 import html
 import re
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import nh3
 
@@ -27,6 +27,7 @@ ATTRIBUTES = {
     "time": {"datetime"},
 }
 URL_ATTRIBUTES = {"href", "src", "cite"}
+SAFE_SCHEMES = {"http", "https", "mailto"}
 # Removed together with everything inside them.
 DROP_WITH_CONTENT = {"script", "style", "iframe", "noscript", "svg", "math", "template", "object"}
 _SPACE = re.compile(r"\s+")
@@ -37,17 +38,19 @@ def clean_html(fragment: str, *, base_url: str = "") -> str:
     mailto URLs only (resolved against `base_url`), rel="noopener noreferrer nofollow ugc"."""
 
     def resolve(tag: str, attribute: str, value: str) -> str | None:
-        # nh3 calls this only for attributes that passed its scheme check, so joining a
-        # relative URL onto an http(s) base cannot produce a dangerous scheme.
-        if attribute in URL_ATTRIBUTES and base_url:
-            return urljoin(base_url, value)
-        return value
+        # nh3 checks schemes before calling this, so a relative URL is checked again after
+        # joining: a hostile base (`javascript:...`) must not lend it its scheme.
+        if attribute not in URL_ATTRIBUTES:
+            return value
+        joined = urljoin(base_url, value) if base_url else value
+        scheme = urlsplit(joined).scheme.lower()
+        return joined if scheme in SAFE_SCHEMES or (not scheme and not base_url) else None
 
     return nh3.clean(
         fragment,
         tags=TAGS,
         attributes=ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
+        url_schemes=SAFE_SCHEMES,
         link_rel="noopener noreferrer nofollow ugc",
         clean_content_tags=DROP_WITH_CONTENT,
         attribute_filter=resolve,

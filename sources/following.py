@@ -2,6 +2,7 @@
 
 from django.db import IntegrityError, transaction
 
+from feeds.sanitize import plain_text
 from sources.discovery import discover, normalise_address
 from sources.models import Blog, FollowedBlog, Source
 
@@ -38,16 +39,17 @@ def _known_blog(address: str) -> Blog | None:
 
 def _register_blog(address: str) -> Blog:
     found = discover(address)
+    title = plain_text(found.title, limit=300)  # a feed's title is the stranger's text
     try:
         with transaction.atomic():
             source, _ = Source.objects.get_or_create(
-                platform="feed", url=found.feed_url, defaults={"title": found.title}
+                platform="feed", url=found.feed_url, defaults={"title": title}
             )
             blog, _ = Blog.objects.get_or_create(
                 feed_url=found.feed_url,
                 defaults={
                     "site_url": found.site_url,
-                    "title": found.title,
+                    "title": title,
                     "kind": Blog.Kind.WORDPRESS if found.is_wordpress else Blog.Kind.FEED,
                     "source": source,
                 },

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test.utils import override_settings
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
 from pln import celery_app
@@ -39,7 +40,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytes
     attach the Celery worker's log to a failing test that used one."""
     report = yield
     item.stash.setdefault(PHASE_REPORTS, {})[report.when] = report
-    worker = getattr(item, "funcargs", {}).get("celery_worker")
+    worker = getattr(item, "funcargs", {}).get("worker")
     if report.failed and worker is not None:
         report.sections.append(("Celery worker log (tail)", worker.log_tail()))
     return report
@@ -48,6 +49,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytes
 def failed(request: pytest.FixtureRequest) -> bool:
     reports = request.node.stash.get(PHASE_REPORTS, {})
     return any(report.failed for report in reports.values())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _plain_http_live_server() -> Iterator[None]:
+    """Plain HTTP for the live server, from before it starts: its SecurityMiddleware reads
+    SECURE_SSL_REDIRECT and SECURE_HSTS_SECONDS once, when the session-wide server builds its
+    handler, so the root conftest's per-test `_test_settings` comes too late for it."""
+    with override_settings(
+        SECURE_SSL_REDIRECT=False,
+        SECURE_HSTS_SECONDS=0,
+        SESSION_COOKIE_SECURE=False,
+        CSRF_COOKIE_SECURE=False,
+    ):
+        yield
 
 
 @pytest.fixture
@@ -101,7 +116,7 @@ def page(
     context: BrowserContext, console_messages: list[ConsoleMessage], request: pytest.FixtureRequest
 ) -> Iterator[Page]:
     page = context.new_page()
-    page.on("console", console_messages.append)
+    page.on("console", lambda message: console_messages.append(message))
     yield page
     if failed(request):
         folder = Path(settings.BASE_DIR) / "var" / "test-screenshots"

@@ -120,15 +120,13 @@ def test_a_mailto_link_is_kept() -> None:
     assert cleaned == f'<a href="mailto:mira@example.org" {REL}>Mail me</a>'
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: sanitize.clean_html joins onto base_url after nh3's scheme check, so "
-    '<a href=""> with base_url "javascript:alert(1)" comes out as href="javascript:alert(1)"',
-)
 @pytest.mark.parametrize("base_url", ["javascript:alert(1)", "data:text/html,x", "file:///etc/"])
 def test_a_link_cannot_borrow_a_dangerous_scheme_from_its_base(base_url: str) -> None:
     cleaned = clean_html('<a href="">read on</a>', base_url=base_url)
-    assert cleaned == f"<a {REL}>read on</a>"
+
+    assert "read on" in cleaned
+    hrefs = re.findall(r'href="([^"]*)"', cleaned)
+    assert all(href == "" or href.startswith(("http://", "https://")) for href in hrefs)
 
 
 def test_plain_text_strips_tags_decodes_entities_and_collapses_whitespace() -> None:

@@ -88,7 +88,7 @@ def worker_database_url() -> str:
 
 
 @pytest.fixture(scope="module")
-def celery_worker(django_db_setup, simulator, tmp_path_factory) -> Iterator[Worker]:
+def worker(django_db_setup, simulator, tmp_path_factory) -> Iterator[Worker]:
     celery_app.control.purge()  # nothing left over from other tests reaches this worker
     name = f"pln-test-{uuid.uuid4().hex[:8]}@localhost"
     log_path = tmp_path_factory.mktemp("celery") / "worker.log"
@@ -166,11 +166,10 @@ def feed_path(simulator, n: int) -> str:
 
 
 def test_dispatcher_and_worker_store_a_followed_blogs_posts_in_postgres(
-    celery_worker, learner, allow_simulator, posts_in_feed
+    worker, learner, allow_simulator, posts_in_feed
 ):
     simulator = allow_simulator
-    blog = follow_blog(learner, f"{simulator.base_url}/blogs/3/")  # enqueues the first poll
-    dispatch_due_sources.delay()  # as beat would: races that poll, and only one may claim it
+    blog = follow_blog(learner, f"{simulator.base_url}/blogs/3/")  # enqueues its first poll
     first = wait_until(blog.source_id, lambda s: s.last_success_at is not None, "it is stored")
 
     in_feed = sorted(simulator.base_url + post.path for post in posts_in_feed(3))
@@ -192,7 +191,7 @@ def test_dispatcher_and_worker_store_a_followed_blogs_posts_in_postgres(
 
 
 def test_a_poll_that_fails_keeps_what_was_stored(
-    celery_worker, learner, allow_simulator, posts_in_feed, client
+    worker, learner, allow_simulator, posts_in_feed, client
 ):
     simulator = allow_simulator
     blog = follow_blog(learner, f"{simulator.base_url}/blogs/6/")

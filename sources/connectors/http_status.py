@@ -37,7 +37,7 @@ def retry_time(header: str, *, now: datetime | None = None) -> datetime | None:
     header = header.strip()
     if not header:
         return None
-    if header.isdigit():
+    if header.isascii() and header.isdigit():
         # Nine digits already exceed the cap; slicing keeps int() and timedelta in range.
         at = now + timedelta(seconds=int(header[:9]))
     else:

@@ -29,6 +29,7 @@ JSON_FEED_TYPES = {"application/feed+json", "application/json"}
 # Real feeds never declare entities; refusing them closes XXE and entity-expansion bombs
 # before any XML parser sees the document.
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_HTML_START = re.compile(rb"\s*<(!doctype\s+html|html)[\s>]", re.IGNORECASE)
 
 
 def fetch(target: Target) -> FetchResult:
@@ -65,6 +66,8 @@ def parse(body: bytes, *, url: str, content_type: str = "") -> FetchResult:
 
 
 def _parse_xml_feed(body: bytes, *, url: str) -> FetchResult:
+    if _HTML_START.match(body[:1024]):
+        raise ConnectorError("This address serves a web page, not a feed.")
     if _ENTITY_DECLARATION.search(body[:65536]):
         raise ConnectorError("The feed declares XML entities, which PLN Hub refuses.")
     # Bytes, never a string: feedparser treats a string as a URL or a path to open.
@@ -138,20 +141,23 @@ def _parse_json_feed(body: bytes, *, url: str) -> FetchResult:
 
 
 def _json_item(raw: Any, *, url: str, feed_authors: list[dict]) -> ItemRecord | None:
-    if not isinstance(raw, dict) or raw.get("id") in (None, ""):
-        return None  # the spec makes `id` required; without it there is no stable key
+    item_id = _str(raw.get("id")) if isinstance(raw, dict) else ""
+    if not item_id.strip():
+        return None  # the spec makes `id` a required string; without it there is no stable key
     link = urljoin(url, _str(raw.get("url"))) if raw.get("url") else ""
+    if urlsplit(link).scheme not in ("http", "https"):
+        link = ""
     html = _str(raw.get("content_html")) or _escape_text(_str(raw.get("content_text")))
     author = (_json_authors(raw) or feed_authors or [{}])[0]
     image = _str(raw.get("image"))
     return ItemRecord(
-        external_id=item_key(url, _str(raw["id"])),
+        external_id=item_key(url, item_id),
         url=link,
         title=_str(raw.get("title")),
         html=html,
         author=_author(url, _str(author.get("name")), _str(author.get("url"))),
         published_at=_iso_datetime(raw.get("date_published") or raw.get("date_modified")),
-        hashtags=[_str(t) for t in raw.get("tags") or [] if isinstance(t, str | int)],
+        hashtags=[_str(t) for t in _list(raw.get("tags")) if _str(t)],
         media=[{"url": urljoin(url, image), "type": "image"}] if image else [],
         base_url=link or url,
     )
@@ -200,4 +206,13 @@ def _escape_text(text: str) -> str:
 
 
 def _str(value: Any) -> str:
-    return value if isinstance(value, str) else str(value) if isinstance(value, int) else ""
+    """A JSON value as a string: strings as they are, integers spelled out, others empty."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []

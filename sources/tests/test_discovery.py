@@ -44,6 +44,23 @@ def test_an_address_with_http_keeps_it() -> None:
     assert normalise_address("http://blog.example.org/") == "http://blog.example.org/"
 
 
+def test_an_address_typed_without_a_scheme_falls_back_to_http_when_https_fails(
+    allow_simulator: Simulator,
+) -> None:
+    # The simulator speaks plain HTTP only, so the https attempt fails its TLS handshake.
+    found = discover(f"{allow_simulator.host_port}/blogs/0/")
+
+    assert found.feed_url == allow_simulator.feed_url(0)
+
+
+def test_an_address_typed_with_https_is_not_downgraded_to_http(
+    allow_simulator: Simulator,
+) -> None:
+    with pytest.raises(DiscoveryError) as raised:
+        discover(f"https://{allow_simulator.host_port}/blogs/0/")
+    assert "TLS error" in raised.value.message
+
+
 @pytest.mark.parametrize("address", ["ftp://blog.example.org/feed/", "https://", "file:///x"])
 def test_an_address_that_is_not_a_web_address_is_refused_with_advice(address: str) -> None:
     with pytest.raises(DiscoveryError) as raised:

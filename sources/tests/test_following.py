@@ -99,3 +99,10 @@ def test_an_address_typed_without_a_scheme_falls_back_to_plain_http(allow_simula
     blog = follow_blog(learner, address)
 
     assert blog.feed_url == allow_simulator.feed_url(2)
+
+
+def test_a_hostile_blog_title_is_stored_as_plain_text(allow_simulator, learner):
+    blog = follow_blog(learner, f"{allow_simulator.base_url}/faults/hostile/")
+
+    assert "<" not in blog.title and "script" not in blog.title.lower()
+    assert blog.source.title == blog.title

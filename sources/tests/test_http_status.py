@@ -47,10 +47,6 @@ def test_past_negative_or_garbage_retry_after_means_use_the_normal_backoff(heade
     assert retry_time(header, now=NOW) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: http_status.retry_time: '²'.isdigit() is True but int('²') raises ValueError",
-)
 @pytest.mark.parametrize(
     "header", ["\u00b2", "\u00b9\u00b2"], ids=["superscript 2", "superscript 12"]
 )
