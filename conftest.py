@@ -1,18 +1,26 @@
 """Fixtures shared by every app's tests: the simulator, personas, network allowance."""
 
 import pytest
+from django.test.utils import override_settings
 
 pytest_plugins = ["simulator.pytest_plugin"]
 
 
-@pytest.fixture(autouse=True)
-def _test_settings(settings):
-    """Plain HTTP for the test client and the live server; a fast password hasher."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.SECURE_SSL_REDIRECT = False
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    settings.SECURE_HSTS_SECONDS = 0
+@pytest.fixture(scope="session", autouse=True)
+def _test_settings():
+    """Plain HTTP for the test client and the live server, and a fast password hasher.
+
+    Session-wide and in place before anything starts: the live server's SecurityMiddleware
+    reads the HTTPS settings once, when the server builds its handler.
+    """
+    with override_settings(
+        SECURE_SSL_REDIRECT=False,
+        SECURE_HSTS_SECONDS=0,
+        SESSION_COOKIE_SECURE=False,
+        CSRF_COOKIE_SECURE=False,
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    ):
+        yield
 
 
 @pytest.fixture

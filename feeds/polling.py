@@ -34,7 +34,7 @@ def poll_source(source_id: int, *, now: datetime | None = None, force: bool = Fa
     """Poll one Source. Never raises for platform failures: they are recorded on the Source
     (`last_error`, backoff, pause after repeated failures). `force` polls a paused Source."""
     now = now or timezone.now()
-    if not claim(source_id, now=now, include_paused=force):
+    if not claim(source_id, now=now, force=force):
         return Outcome.SKIPPED
     source = Source.objects.get(pk=source_id)
     connector = CONNECTORS[source.platform]
@@ -60,13 +60,15 @@ def poll_source(source_id: int, *, now: datetime | None = None, force: bool = Fa
     return Outcome.NOT_MODIFIED if result.not_modified else Outcome.STORED
 
 
-def claim(source_id: int, *, now: datetime, include_paused: bool = False) -> bool:
-    """Atomically lease a Source to this worker; False if someone else holds it."""
-    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    sources = Source.objects.filter(free, pk=source_id)
-    if not include_paused:
-        sources = sources.filter(paused_at__isnull=True)
-    return sources.update(claimed_until=now + settings.PLN_POLL_LEASE) == 1
+def claim(source_id: int, *, now: datetime, force: bool = False) -> bool:
+    """Atomically lease a Source to this worker. False if another worker holds it or, unless
+    `force`, if it is paused or no longer due (a duplicate task whose poll already ran)."""
+    lease = settings.PLN_POLL_LEASE
+    sources = Source.objects.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+    if not force:
+        # Dispatching pushes next_poll_at one lease ahead; a finished poll pushes it further.
+        sources = sources.filter(paused_at__isnull=True, next_poll_at__lte=now + lease)
+    return sources.filter(pk=source_id).update(claimed_until=now + lease) == 1
 
 
 def due_source_ids(*, now: datetime, limit: int = 1000) -> list[int]:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test.utils import override_settings
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
 from pln import celery_app
@@ -49,20 +48,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytes
 def failed(request: pytest.FixtureRequest) -> bool:
     reports = request.node.stash.get(PHASE_REPORTS, {})
     return any(report.failed for report in reports.values())
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _plain_http_live_server() -> Iterator[None]:
-    """Plain HTTP for the live server, from before it starts: its SecurityMiddleware reads
-    SECURE_SSL_REDIRECT and SECURE_HSTS_SECONDS once, when the session-wide server builds its
-    handler, so the root conftest's per-test `_test_settings` comes too late for it."""
-    with override_settings(
-        SECURE_SSL_REDIRECT=False,
-        SECURE_HSTS_SECONDS=0,
-        SESSION_COOKIE_SECURE=False,
-        CSRF_COOKIE_SECURE=False,
-    ):
-        yield
 
 
 @pytest.fixture

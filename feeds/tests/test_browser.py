@@ -85,7 +85,7 @@ def test_a_blog_address_with_no_feed_shows_a_clear_error(
 
     follow(page, address)
 
-    expect(page.get_by_role("alert")).to_have_text(re.compile(r"answered with an error.*404"))
+    expect(page.get_by_role("alert")).to_have_text(f"{address} answered with an error (HTTP 404).")
     expect(page.get_by_label("Blog or feed address")).to_have_value(address)
     expect(page.get_by_text("You do not follow any blog yet.")).to_be_visible()
     assert not FollowedBlog.objects.filter(user=learner).exists()

@@ -21,6 +21,12 @@ def feed_source(sim, n: int = 0) -> Source:
     return SourceFactory(url=sim.feed_url(n), title="")
 
 
+def poll_when_due(source: Source) -> Outcome:
+    """Poll `source` as the scheduler would once its next poll time has come."""
+    Source.objects.filter(pk=source.pk).update(next_poll_at=timezone.now())
+    return poll_source(source.pk)
+
+
 def test_a_first_poll_stores_every_post_and_remembers_the_feed_state(sim):
     source = feed_source(sim)
 
@@ -39,7 +45,7 @@ def test_a_second_poll_asks_conditionally_and_stores_nothing_new(sim):
     poll_source(source.pk)
     sim.clear_requests()
 
-    assert poll_source(source.pk) is Outcome.NOT_MODIFIED
+    assert poll_when_due(source) is Outcome.NOT_MODIFIED
 
     (request,) = sim.requests
     assert request.headers.get("If-None-Match")
@@ -51,7 +57,7 @@ def test_a_new_post_on_the_blog_arrives_on_the_next_poll(sim):
     poll_source(source.pk)
     post = sim.add_post(0)
 
-    poll_source(source.pk)
+    poll_when_due(source)
 
     assert Item.objects.count() == 6
     assert Item.objects.filter(title=post.title).exists()
@@ -63,7 +69,7 @@ def test_a_failing_poll_keeps_stored_posts_and_says_what_went_wrong(sim):
     path = sim.feed_url(0).removeprefix(sim.base_url)
     sim.set_status(path, 500)
 
-    assert poll_source(source.pk) is Outcome.FAILED
+    assert poll_when_due(source) is Outcome.FAILED
 
     source.refresh_from_db()
     assert Item.objects.count() == 5
@@ -89,12 +95,11 @@ def test_a_source_pauses_after_repeated_failures_and_a_forced_poll_resumes_it(si
     path = sim.feed_url(0).removeprefix(sim.base_url)
     sim.set_status(path, 500)
     poll_source(source.pk)
-    Source.objects.filter(pk=source.pk).update(next_poll_at=timezone.now())
-    poll_source(source.pk)
+    poll_when_due(source)
     source.refresh_from_db()
     assert source.is_paused
 
-    assert poll_source(source.pk) is Outcome.SKIPPED  # paused sources are not polled
+    assert poll_when_due(source) is Outcome.SKIPPED  # paused sources are not polled
     sim.clear_status(path)
     assert poll_source(source.pk, force=True) is Outcome.STORED
 
@@ -121,6 +126,15 @@ def test_a_claimed_source_is_not_polled_by_a_second_worker(sim):
     assert poll_source(source.pk, now=now) is Outcome.SKIPPED
     assert not claim(source.pk, now=now)
     assert not Item.objects.exists()
+
+
+def test_a_duplicate_task_for_a_source_just_polled_does_nothing(sim):
+    source = feed_source(sim)
+    poll_source(source.pk)
+    sim.clear_requests()
+
+    assert poll_source(source.pk) is Outcome.SKIPPED
+    assert sim.requests == []
 
 
 def test_a_crashed_workers_claim_expires(sim, settings):
