@@ -31,7 +31,27 @@ class Hashtag(models.Model):
         return f"#{self.display}"
 
 
-class Topic(models.Model):
+class NamedWithSlug(models.Model):
+    """A name, and a unique slug for URLs made from it on first save."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = unique_slug(type(self), self.name)
+        super().save(*args, **kwargs)
+
+
+class Topic(NamedWithSlug):
     """A subject of learning. Personal topics belong to one learner; a course topic has
     coordinators, a roster and a class hashtag."""
 
@@ -43,8 +63,6 @@ class Topic(models.Model):
         PRIVATE = "private", "Private"
         PUBLIC = "public", "Public"
 
-    name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=140, unique=True)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PERSONAL)
     visibility = models.CharField(
         max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE
@@ -66,18 +84,6 @@ class Topic(models.Model):
     blogs = models.ManyToManyField("Blog", blank=True, related_name="topics")
     groups = models.ManyToManyField("Group", blank=True, related_name="topics")
     people = models.ManyToManyField("feeds.Person", blank=True, related_name="topics")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def save(self, *args, **kwargs) -> None:
-        if not self.slug:
-            self.slug = unique_slug(Topic, self.name)
-        super().save(*args, **kwargs)
 
 
 class Source(models.Model):
@@ -166,7 +172,7 @@ class Blog(models.Model):
         return self.title or self.site_url
 
 
-class Group(models.Model):
+class Group(NamedWithSlug):
     """A group living in PLN Hub. Anyone joins an open group; a closed group's admins approve
     each join request, and its posts are invisible to non-members."""
 
@@ -174,8 +180,6 @@ class Group(models.Model):
         OPEN = "open", "Open: anyone can join"
         CLOSED = "closed", "Closed: admins approve members"
 
-    name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=140, unique=True)
     description = models.TextField(blank=True)
     privacy = models.CharField(max_length=10, choices=Privacy.choices, default=Privacy.OPEN)
     created_by = models.ForeignKey(
@@ -184,18 +188,6 @@ class Group(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="pln_groups"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def save(self, *args, **kwargs) -> None:
-        if not self.slug:
-            self.slug = unique_slug(Group, self.name)
-        super().save(*args, **kwargs)
 
 
 class Membership(models.Model):
