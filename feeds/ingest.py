@@ -12,8 +12,12 @@ from feeds.sanitize import clean_html, plain_text
 from sources.connectors.base import AuthorRecord, ItemRecord
 from sources.hashtags import display_form, normalise
 from sources.models import Hashtag, Source
+from sources.platforms import item_platform
 
-ITEM_UPDATE_FIELDS = ["url", "title", "text", "html", "author", "media", "updated_at"]
+ITEM_UPDATE_FIELDS = [
+    "url", "title", "text", "html", "author", "media", "updated_at",
+    "reply_count", "like_count", "repost_count",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,7 @@ def store_items(source: Source, records: list[ItemRecord], *, now: datetime) -> 
     records = list({r.external_id: r for r in reversed(records) if r.external_id}.values())
     if not records:
         return StoreResult(stored=0, new=0)
-    platform = source.platform
+    platform = item_platform(source.platform)
     keys = [r.external_id for r in records]
     known = set(
         Item.objects.filter(platform=platform, external_id__in=keys).values_list(
@@ -72,6 +76,9 @@ def _item(platform: str, record: ItemRecord, people: dict[str, int], *, now: dat
         author_id=people.get(record.author.external_id) if record.author else None,
         published_at=published,
         media=[m for m in record.media if m.get("url", "").startswith(("http://", "https://"))],
+        reply_count=_count(record.reply_count),
+        like_count=_count(record.like_count),
+        repost_count=_count(record.repost_count),
     )
 
 
@@ -125,6 +132,11 @@ def _link_hashtags(records: list[ItemRecord], item_ids: dict[str, int]) -> None:
         ],
         ignore_conflicts=True,
     )
+
+
+def _count(value: object) -> int:
+    """A platform's counter, kept within the column: garbage and negatives count as 0."""
+    return min(value, 2**31 - 1) if isinstance(value, int) and value > 0 else 0
 
 
 def _http_url(url: str) -> str:

@@ -14,3 +14,12 @@ class Platform(models.TextChoices):
     BLUESKY = "bluesky", "Bluesky"
     X = "x", "X"
     PLN = "pln", "PLN Hub"
+
+
+# Items found through a Source of the key platform are stored under the value's platform, so
+# a blog post read through WordPress's REST API and through its RSS feed is one item.
+ITEM_PLATFORM = {"wordpress": "feed"}
+
+
+def item_platform(source_platform: str) -> str:
+    return ITEM_PLATFORM.get(source_platform, source_platform)

@@ -51,6 +51,9 @@ class ItemRecord:
     hashtags: list[str] = field(default_factory=list)
     media: list[dict[str, str]] = field(default_factory=list)
     base_url: str = ""  # relative links in `html` resolve against it
+    reply_count: int = 0
+    like_count: int = 0
+    repost_count: int = 0
 
 
 @dataclass
@@ -60,6 +63,8 @@ class FetchResult:
     not_modified: bool = False
     title: str = ""  # the source's own title, when the platform tells it
     site_url: str = ""
+    # Set when the platform said it is busy (rate-limit headers near zero): poll no sooner.
+    retry_at: datetime | None = None
 
 
 class ConnectorError(Exception):
