@@ -7,44 +7,48 @@ never poll it together, and a crashed worker's claim simply expires.
 
 import enum
 import logging
-from datetime import datetime
+from collections import Counter
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from feeds.ingest import store_items
 from feeds.sanitize import plain_text
 from sources.connectors import CONNECTORS
 from sources.connectors.base import ConnectorError, FetchResult, PollState, Target
-from sources.models import Source
+from sources.models import PlatformUsage, Source
 
 logger = logging.getLogger(__name__)
+# Pay-per-use platforms and the setting that caps their reads per UTC day.
+DAILY_READ_CAPS = {"x": "PLN_X_DAILY_READ_CAP"}
 
 
 class Outcome(enum.Enum):
     STORED = "stored"
     NOT_MODIFIED = "not modified"
     FAILED = "failed"
-    SKIPPED = "skipped"  # claimed by another worker, paused, or gone
+    SKIPPED = "skipped"  # claimed by another worker, paused, not due, or gone
 
 
 def poll_source(source_id: int, *, now: datetime | None = None, force: bool = False) -> Outcome:
     """Poll one Source. Never raises for platform failures: they are recorded on the Source
-    (`last_error`, backoff, pause after repeated failures). `force` polls a paused Source."""
+    (`last_error`, backoff, pause after repeated failures). `force` polls now even a paused
+    or not-yet-due Source (the "Refresh now" button)."""
     now = now or timezone.now()
     if not claim(source_id, now=now, force=force):
         return Outcome.SKIPPED
-    source = Source.objects.get(pk=source_id)
-    connector = CONNECTORS[source.platform]
+    source = Source.objects.select_related("hashtag").get(pk=source_id)
     target = Target(
         url=source.url,
         state=PollState(source.etag, source.last_modified, source.cursor),
         hashtag=source.hashtag.name if source.hashtag_id else "",
     )
     try:
-        result = connector.fetch(target)
+        check_daily_cap(source.platform, now=now)
+        result = CONNECTORS[source.platform].fetch(target)
     except ConnectorError as exc:
         record_failure(source, exc, now=now)
         return Outcome.FAILED
@@ -54,9 +58,9 @@ def poll_source(source_id: int, *, now: datetime | None = None, force: bool = Fa
         record_failure(source, ConnectorError("Unexpected error while reading it."), now=now)
         return Outcome.FAILED
     with transaction.atomic():
-        if not result.not_modified:
-            store_items(source, result.items, now=now)
-        record_success(source, result, now=now)
+        new = 0 if result.not_modified else store_items(source, result.items, now=now).new
+        count_reads(source.platform, len(result.items), now=now)
+        record_success(source, result, now=now, new_items=new)
     return Outcome.NOT_MODIFIED if result.not_modified else Outcome.STORED
 
 
@@ -71,30 +75,40 @@ def claim(source_id: int, *, now: datetime, force: bool = False) -> bool:
     return sources.filter(pk=source_id).update(claimed_until=now + lease) == 1
 
 
-def due_source_ids(*, now: datetime, limit: int = 1000) -> list[int]:
-    """Sources whose poll is due, oldest first, pushed a lease ahead so the next dispatch
-    does not enqueue them again while they wait in the queue."""
+def due_source_ids(*, now: datetime, limit: int = 2000) -> list[int]:
+    """Hand out the Sources whose poll is due, oldest first, at most PLN_DISPATCH_PER_HOST
+    per host. Each is pushed a lease ahead, so it is not handed out again while it waits in
+    the queue; two dispatchers running at once never hand out the same Source."""
     free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
     due = Source.objects.filter(free, next_poll_at__lte=now, paused_at__isnull=True)
-    ids = list(due.order_by("next_poll_at").values_list("pk", flat=True)[:limit])
-    Source.objects.filter(pk__in=ids, next_poll_at__lte=now).update(
-        next_poll_at=now + settings.PLN_POLL_LEASE
-    )
+    due = due.order_by("next_poll_at").values_list("pk", "url")
+    with transaction.atomic():
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        rows = list(due[: limit * 2])
+        per_host: Counter[str] = Counter()
+        ids = []
+        for pk, url in rows:
+            host = Source(url=url).host
+            if per_host[host] < settings.PLN_DISPATCH_PER_HOST and len(ids) < limit:
+                per_host[host] += 1
+                ids.append(pk)
+        Source.objects.filter(pk__in=ids).update(next_poll_at=now + settings.PLN_POLL_LEASE)
     return ids
 
 
-def record_success(source: Source, result: FetchResult, *, now: datetime) -> None:
+def record_success(source: Source, result: FetchResult, *, now: datetime, new_items: int) -> None:
     source.etag = result.state.etag[:500]
     source.last_modified = result.state.last_modified[:100]
     source.cursor = result.state.cursor[:500]
     if result.title and not source.title:
         source.title = plain_text(result.title, limit=300)
+    source.interval = source.adapted_interval(new_items=new_items)
+    source.next_poll_at = max(now + source.interval, result.retry_at or now)
     source.consecutive_failures = 0
-    source.last_error = ""
+    source.last_error = source.pause_reason = ""
     source.last_polled_at = source.last_success_at = now
-    source.next_poll_at = now + source.interval
-    source.claimed_until = None
-    source.paused_at = None
+    source.claimed_until = source.paused_at = None
     source.save()
 
 
@@ -106,4 +120,44 @@ def record_failure(source: Source, error: ConnectorError, *, now: datetime) -> N
     source.claimed_until = None
     if error.permanent or source.consecutive_failures >= settings.PLN_MAX_FAILURES:
         source.paused_at = now
+        source.pause_reason = (
+            error.message
+            if error.permanent
+            else f"Paused after {source.consecutive_failures} failed updates in a row. "
+            f"Last error: {error.message}"
+        )[:600]
     source.save()
+
+
+def resume(source: Source, *, now: datetime | None = None) -> None:
+    """Resume a paused Source: poll it at the next dispatch, failures forgotten."""
+    source.paused_at = None
+    source.pause_reason = ""
+    source.consecutive_failures = 0
+    source.next_poll_at = now or timezone.now()
+    source.save(update_fields=["paused_at", "pause_reason", "consecutive_failures", "next_poll_at"])
+
+
+def check_daily_cap(platform: str, *, now: datetime) -> None:
+    """Raise ConnectorError when a pay-per-use platform's reads for today are used up."""
+    setting = DAILY_READ_CAPS.get(platform)
+    if not setting:
+        return
+    cap = getattr(settings, setting, 0)
+    used = PlatformUsage.objects.filter(platform=platform, day=now.date()).values_list(
+        "reads", flat=True
+    )
+    if used and used[0] >= cap:
+        midnight = datetime.combine(now.date() + timedelta(days=1), time(), tzinfo=now.tzinfo)
+        raise ConnectorError(
+            f"Today's {cap} reads allowed by the site admin are used up; "
+            "collection resumes after midnight UTC.",
+            retry_at=midnight,
+        )
+
+
+def count_reads(platform: str, reads: int, *, now: datetime) -> None:
+    if platform not in DAILY_READ_CAPS or not reads:
+        return
+    usage, _ = PlatformUsage.objects.get_or_create(platform=platform, day=now.date())
+    PlatformUsage.objects.filter(pk=usage.pk).update(reads=F("reads") + reads)

@@ -192,9 +192,16 @@ PLN_NET_TIMEOUT = 20.0
 PLN_NET_MAX_BYTES = 10 * 1024 * 1024
 # Exact "host:port" pairs allowed despite being private (the local platform simulator).
 PLN_NET_ALLOWED_PRIVATE_HOSTS = env_list("PLN_NET_ALLOWED_PRIVATE_HOSTS")
+# A new Source is polled every PLN_POLL_INTERVAL; busy ones speed up, quiet ones slow down,
+# always within these bounds.
 PLN_POLL_INTERVAL = timedelta(minutes=env_int("PLN_POLL_INTERVAL_MINUTES", 30))
-PLN_POLL_LEASE = timedelta(minutes=5)
-PLN_MAX_FAILURES = 10  # a Source pauses after this many consecutive failures
+PLN_POLL_MIN_INTERVAL = timedelta(minutes=env_int("PLN_POLL_MIN_INTERVAL_MINUTES", 5))
+PLN_POLL_MAX_INTERVAL = timedelta(minutes=env_int("PLN_POLL_MAX_INTERVAL_MINUTES", 6 * 60))
+# How long a worker holds a claimed Source; a crashed worker's claim expires after it.
+PLN_POLL_LEASE = timedelta(seconds=env_int("PLN_POLL_LEASE_SECONDS", 300))
+PLN_MAX_FAILURES = env_int("PLN_MAX_FAILURES", 10)  # then a Source pauses until resumed
+# Politeness: at most this many Sources of one host are handed out per dispatch.
+PLN_DISPATCH_PER_HOST = env_int("PLN_DISPATCH_PER_HOST", 20)
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from feeds.polling import poll_source
+from feeds.polling import poll_source, resume
 from sources.models import (
     Blog,
     FollowedBlog,
@@ -53,7 +53,10 @@ class SourceAdmin(admin.ModelAdmin):
 
     @admin.action(description="Resume the selected paused sources")
     def resume(self, request, queryset):
-        count = queryset.exclude(paused_at=None).update(paused_at=None, consecutive_failures=0)
+        count = 0
+        for source in queryset.exclude(paused_at=None):
+            resume(source)
+            count += 1
         self.message_user(request, f"Resumed {count} source(s).", messages.SUCCESS)
 
 

@@ -7,6 +7,7 @@ user (FollowedBlog, FollowedHashtag, Membership...); polling is per Source.
 
 import random
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
@@ -114,6 +115,7 @@ class Source(models.Model):
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)
+    pause_reason = models.CharField(max_length=600, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -133,6 +135,16 @@ class Source(models.Model):
     def is_failing(self) -> bool:
         return bool(self.last_error)
 
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or ""
+
+    def adapted_interval(self, *, new_items: int) -> timedelta:
+        """The interval after a successful poll: halved when it brought news, half as long
+        again when it did not, within PLN_POLL_MIN_INTERVAL and PLN_POLL_MAX_INTERVAL."""
+        interval = self.interval / 2 if new_items else self.interval * 1.5
+        return min(max(interval, settings.PLN_POLL_MIN_INTERVAL), settings.PLN_POLL_MAX_INTERVAL)
+
     def next_poll_after_failure(self, now: datetime, *, retry_at: datetime | None) -> datetime:
         """When to try again after a failure: never before the platform's retry time,
         otherwise exponential backoff (base interval doubled per failure, capped at a day)
@@ -141,6 +153,22 @@ class Source(models.Model):
         backoff *= random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
         soonest = now + backoff
         return max(soonest, retry_at) if retry_at else soonest
+
+
+class PlatformUsage(models.Model):
+    """Reads spent on a pay-per-use platform (X) on one UTC day, to enforce the admin's cap."""
+
+    platform = models.CharField(max_length=20)
+    day = models.DateField()
+    reads = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "day"], name="unique_platform_usage")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform} on {self.day}: {self.reads} reads"
 
 
 class Blog(models.Model):

@@ -4,7 +4,16 @@ import pytest
 from django.utils import timezone
 
 from feeds.models import Item
-from feeds.polling import Outcome, claim, due_source_ids, poll_source
+from feeds.polling import (
+    Outcome,
+    check_daily_cap,
+    claim,
+    count_reads,
+    due_source_ids,
+    poll_source,
+    resume,
+)
+from sources.connectors.base import ConnectorError
 from sources.models import Source
 from sources.tests.factories import SourceFactory
 
@@ -75,7 +84,7 @@ def test_a_failing_poll_keeps_stored_posts_and_says_what_went_wrong(sim):
     assert Item.objects.count() == 5
     assert "HTTP 500" in source.last_error
     assert source.consecutive_failures == 1
-    assert source.next_poll_at > timezone.now() + timedelta(minutes=20)  # backed off
+    assert source.next_poll_at > timezone.now() + timedelta(minutes=10)  # backed off
     assert source.claimed_until is None
 
 
@@ -98,6 +107,8 @@ def test_a_source_pauses_after_repeated_failures_and_a_forced_poll_resumes_it(si
     poll_when_due(source)
     source.refresh_from_db()
     assert source.is_paused
+    assert source.pause_reason.startswith("Paused after 2 failed updates in a row.")
+    assert "HTTP 500" in source.pause_reason
 
     assert poll_when_due(source) is Outcome.SKIPPED  # paused sources are not polled
     sim.clear_status(path)
@@ -154,3 +165,76 @@ def test_the_dispatcher_hands_out_each_due_source_once():
 
     assert due_source_ids(now=now) == [due.pk]
     assert due_source_ids(now=now) == []  # already handed out, not yet polled
+
+
+def test_a_busy_source_is_polled_more_often_and_a_quiet_one_less(sim, settings):
+    source = feed_source(sim)
+    poll_source(source.pk)  # everything is new
+    source.refresh_from_db()
+    busy = source.interval
+
+    poll_when_due(source)  # nothing new (304)
+    poll_when_due(source)
+    source.refresh_from_db()
+
+    assert busy < settings.PLN_POLL_INTERVAL
+    assert source.interval > busy
+    assert settings.PLN_POLL_MIN_INTERVAL <= busy
+    assert source.interval <= settings.PLN_POLL_MAX_INTERVAL
+
+
+def test_failures_back_off_exponentially_within_a_day():
+    source = SourceFactory(interval=timedelta(minutes=30))
+    now = timezone.now()
+    delays = []
+    for failures in (1, 2, 3, 4, 12):
+        source.consecutive_failures = failures
+        delays.append(source.next_poll_after_failure(now, retry_at=None) - now)
+
+    assert delays[0] < delays[1] < delays[2] < delays[3]
+    assert delays[-1] <= timedelta(days=1) * 1.2
+
+
+def test_the_dispatcher_hands_out_a_limited_number_of_sources_per_host(settings):
+    settings.PLN_DISPATCH_PER_HOST = 2
+    now = timezone.now()
+    busy_host = [SourceFactory(url=f"https://busy.example/{n}/feed") for n in range(5)]
+    other = SourceFactory(url="https://quiet.example/feed")
+    Source.objects.update(next_poll_at=now - timedelta(minutes=1))
+
+    handed_out = due_source_ids(now=now)
+
+    busy_ids = {s.pk for s in busy_host}
+    assert len(busy_ids & set(handed_out)) == 2
+    assert other.pk in handed_out
+    next_round = due_source_ids(now=now + timedelta(seconds=1))  # the rest wait their turn
+    assert len(next_round) == 2 and set(next_round) <= busy_ids - set(handed_out)
+
+
+def test_a_paused_source_can_be_resumed_and_is_polled_at_the_next_dispatch(sim):
+    source = feed_source(sim)
+    Source.objects.filter(pk=source.pk).update(
+        paused_at=timezone.now(), pause_reason="Paused after 10 failed updates in a row."
+    )
+    source.refresh_from_db()
+
+    resume(source)
+
+    assert source.pk in due_source_ids(now=timezone.now())
+    source.refresh_from_db()
+    assert not source.is_paused and source.pause_reason == ""
+
+
+def test_x_reads_stop_at_the_daily_cap_until_midnight(settings):
+    settings.PLN_X_DAILY_READ_CAP = 100
+    now = timezone.now()
+    count_reads("x", 60, now=now)
+    check_daily_cap("x", now=now)  # 60 of 100: still allowed
+    count_reads("x", 45, now=now)
+
+    with pytest.raises(ConnectorError) as caught:
+        check_daily_cap("x", now=now)
+
+    assert "used up" in caught.value.message
+    assert caught.value.retry_at.date() == now.date() + timedelta(days=1)
+    check_daily_cap("feed", now=now)  # free platforms have no cap
