@@ -89,6 +89,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length > 0 else b""
         sim._record(RecordedRequest(self.command, self.path, dict(self.headers.items())))
         request = Request(self.command, path, query, self.headers, body, sim.site)
+        delay = sim._delay(path)
+        if delay:
+            sim.site.stopping.wait(delay)  # a slow platform; ends early when the server stops
         try:
             reply = sim._override(path) or route(path).handle(request)
         except Exception:
@@ -154,6 +157,7 @@ class Simulator:
         self.log_requests = log_requests
         self._lock = threading.Lock()
         self._overrides: dict[str, Reply] = {}
+        self._delays: dict[str, float] = {}
         self._requests: list[RecordedRequest] = []
         self._server = _Server((host, port), self)
         self.port: int = self._server.server_address[1]
@@ -194,6 +198,16 @@ class Simulator:
     def clear_status(self, path: str) -> None:
         with self._lock:
             self._overrides.pop(path, None)
+
+    def set_delay(self, path: str, seconds: float) -> None:
+        """Make `path` (exact, without query string) wait `seconds` before answering;
+        0 removes the delay."""
+        with self._lock:
+            self._delays[path] = seconds
+
+    def _delay(self, path: str) -> float:
+        with self._lock:
+            return self._delays.get(path, 0.0)
 
     @property
     def requests(self) -> list[RecordedRequest]:

@@ -8,30 +8,20 @@ elsewhere the module is skipped. One worker serves the whole module: rows a test
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 from django.utils.html import escape
 
 from feeds.models import Item
 from feeds.tasks import dispatch_due_sources
+from feeds.tests.celery_worker import ON_REAL_SERVICES, Worker, start_worker
 from pln import celery_app
 from sources.following import follow_blog
 from sources.models import Source
-
-ON_REAL_SERVICES = os.environ.get("DATABASE_URL", "").startswith("postgres") and os.environ.get(
-    "CELERY_BROKER_URL", ""
-).startswith("redis")
 
 pytestmark = [
     pytest.mark.worker,
@@ -43,90 +33,15 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-WORKER_START_TIMEOUT = 30
 POLL_TIMEOUT = 20
-
-
-class Worker:
-    """A running `celery worker` subprocess, known to the broker as `name`."""
-
-    def __init__(self, process: subprocess.Popen, name: str, log_path: Path) -> None:
-        self.process = process
-        self.name = name
-        self.log_path = log_path
-
-    def log_tail(self, lines: int = 80) -> str:
-        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
-
-    def wait_until_ready(self) -> None:
-        deadline = time.monotonic() + WORKER_START_TIMEOUT
-        while not celery_app.control.ping(destination=[self.name], timeout=0.5):
-            if self.process.poll() is not None:
-                raise RuntimeError(f"The Celery worker exited early:\n{self.log_tail()}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"The Celery worker was not ready:\n{self.log_tail()}")
-
-    def stop(self) -> None:
-        """Warm shutdown (finish running tasks), then kill the whole process group."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-
-
-def worker_database_url() -> str:
-    """DATABASE_URL pointing at the database pytest-django created, not the real one."""
-    from django.db import connection
-
-    url = urlsplit(os.environ["DATABASE_URL"])
-    return url._replace(path="/" + connection.settings_dict["NAME"]).geturl()
 
 
 @pytest.fixture(scope="module")
 def worker(django_db_setup, simulator, tmp_path_factory) -> Iterator[Worker]:
     celery_app.control.purge()  # nothing left over from other tests reaches this worker
-    name = f"pln-test-{uuid.uuid4().hex[:8]}@localhost"
-    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": worker_database_url(),
-        "PLN_NET_ALLOWED_PRIVATE_HOSTS": simulator.host_port,
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "pln",
-        "worker",
-        "--pool=prefork",
-        "--concurrency=2",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-        "-Q",
-        "celery",
-        "-n",
-        name,
-        "--loglevel=INFO",
-    ]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 (our own interpreter, fixed arguments)
-            command,
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its pool children share its process group
-        )
-    worker = Worker(process, name, log_path)
+    log_dir = tmp_path_factory.mktemp("celery")
+    worker = start_worker(log_dir, PLN_NET_ALLOWED_PRIVATE_HOSTS=simulator.host_port)
     try:
-        worker.wait_until_ready()
         yield worker
     finally:
         worker.stop()
