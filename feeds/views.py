@@ -4,8 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from feeds import timeline
-from sources.forms import FollowBlogForm
-from sources.models import Blog
+from sources.forms import FollowBlogForm, FollowHashtagForm
+from sources.models import Blog, Hashtag
 
 
 @login_required
@@ -20,7 +20,9 @@ def timeline_view(request):
     )
     context |= {
         "blogs": blogs,
+        "hashtags": Hashtag.objects.filter(followers__user=request.user).order_by("name"),
         "waiting_for": [b for b in blogs if b.source.last_polled_at is None],
         "form": FollowBlogForm(),
+        "tag_form": FollowHashtagForm(),
     }
     return render(request, "feeds/timeline.html", context)

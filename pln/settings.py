@@ -202,6 +202,14 @@ PLN_POLL_LEASE = timedelta(seconds=env_int("PLN_POLL_LEASE_SECONDS", 300))
 PLN_MAX_FAILURES = env_int("PLN_MAX_FAILURES", 10)  # then a Source pauses until resumed
 # Politeness: at most this many Sources of one host are handed out per dispatch.
 PLN_DISPATCH_PER_HOST = env_int("PLN_DISPATCH_PER_HOST", 20)
+# Bluesky hashtag search needs a logged-in account: a handle and an app password.
+PLN_BLUESKY_BASE_URL = env_str("PLN_BLUESKY_BASE_URL", "https://bsky.social")
+PLN_BLUESKY_HANDLE = env_str("PLN_BLUESKY_HANDLE", "")
+PLN_BLUESKY_APP_PASSWORD = env_str("PLN_BLUESKY_APP_PASSWORD", "")
+# X recent search is pay-per-use: an app bearer token, and a cap on posts read per day.
+PLN_X_API_BASE_URL = env_str("PLN_X_API_BASE_URL", "https://api.x.com")
+PLN_X_BEARER_TOKEN = env_str("PLN_X_BEARER_TOKEN", "")
+PLN_X_DAILY_READ_CAP = env_int("PLN_X_DAILY_READ_CAP", 1000)
 
 LOGGING = {
     "version": 1,
@@ -211,3 +219,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Mastodon servers searched for every followed hashtag (each sees its own slice of the
+# fediverse; a status seen on two servers is stored once).
+PLN_MASTODON_SERVERS = env_list("PLN_MASTODON_SERVERS", "https://mastodon.social")

@@ -1,10 +1,12 @@
-"""Following and unfollowing blogs. One Blog and one Source per feed, shared by followers."""
+"""Following blogs and hashtags. Blogs, hashtags and their Sources are shared by followers."""
 
 from django.db import IntegrityError, transaction
 
 from feeds.sanitize import plain_text
+from sources.collection import ensure_sources
 from sources.discovery import discover, normalise_address
-from sources.models import Blog, FollowedBlog, Source
+from sources.hashtags import display_form, normalise
+from sources.models import Blog, FollowedBlog, FollowedHashtag, Hashtag, Source
 
 
 def follow_blog(user, address: str) -> Blog:
@@ -26,6 +28,28 @@ def follow_blog(user, address: str) -> Blog:
 
 def unfollow_blog(user, blog_id: int) -> None:
     FollowedBlog.objects.filter(user=user, blog_id=blog_id).delete()
+
+
+class FollowError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def follow_hashtag(user, tag: str) -> Hashtag:
+    """Follow `tag` (`#SUB101`, `sub101`...): its Sources on every enabled platform are
+    created or reused. Raises FollowError when nothing usable is left of `tag`."""
+    name = normalise(tag)
+    if not name:
+        raise FollowError("A hashtag needs at least one letter or digit.")
+    hashtag, _ = Hashtag.objects.get_or_create(name=name, defaults={"display": display_form(tag)})
+    FollowedHashtag.objects.get_or_create(user=user, hashtag=hashtag)
+    ensure_sources(hashtag)
+    return hashtag
+
+
+def unfollow_hashtag(user, hashtag: Hashtag) -> None:
+    FollowedHashtag.objects.filter(user=user, hashtag=hashtag).delete()
 
 
 def _known_blog(address: str) -> Blog | None:

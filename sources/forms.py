@@ -13,3 +13,11 @@ class FollowBlogForm(forms.Form):
             }
         ),
     )
+
+
+class FollowHashtagForm(forms.Form):
+    tag = forms.CharField(
+        label="Hashtag",
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": "#SUB101", "autocomplete": "off"}),
+    )
