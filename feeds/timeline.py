@@ -54,10 +54,28 @@ def visible_items(user) -> QuerySet[Item]:
 
 
 def followed_items(user) -> QuerySet[Item]:
-    """The learner's timeline: items from the Sources of the blogs they follow."""
-    sources = Source.objects.filter(blog__followers__user=user).values("pk")
-    found_by_followed = Item.sources.through.objects.filter(item=OuterRef("pk"), source__in=sources)
-    return visible_items(user).filter(Exists(found_by_followed))
+    """The learner's timeline: posts of the blogs they follow and the streams of the
+    hashtags they follow."""
+    blog_sources = Source.objects.filter(blog__followers__user=user).values("pk")
+    hashtags = Hashtag.objects.filter(followers__user=user).values("pk")
+    return visible_items(user).filter(
+        Q(Exists(_found_by(Q(source__in=blog_sources)))) | _in_streams_of(hashtags)
+    )
+
+
+def hashtag_items(user, hashtag: Hashtag) -> QuerySet[Item]:
+    """A hashtag's stream: what its Sources found on every platform, and posts of blogs
+    known to PLN Hub whose categories or tags match it."""
+    return visible_items(user).filter(_in_streams_of(Hashtag.objects.filter(pk=hashtag.pk)))
+
+
+def _in_streams_of(hashtags: QuerySet[Hashtag]) -> Q:
+    tagged = Item.hashtags.through.objects.filter(item=OuterRef("pk"), hashtag__in=hashtags)
+    return Q(Exists(tagged)) | Q(Exists(_found_by(Q(source__hashtag__in=hashtags))))
+
+
+def _found_by(condition: Q) -> QuerySet:
+    return Item.sources.through.objects.filter(condition, item=OuterRef("pk"))
 
 
 def page(items: QuerySet[Item], *, after: Cursor | None, size: int = PAGE_SIZE) -> Page:

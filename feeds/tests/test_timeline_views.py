@@ -122,3 +122,35 @@ def test_the_timeline_query_count_does_not_grow_with_the_page(
 
     with django_assert_max_num_queries(12):
         client.get(reverse("feeds:timeline"))
+
+
+def test_a_followed_hashtags_stream_joins_the_timeline(client, learner):
+    from sources.models import FollowedHashtag
+    from sources.tests.factories import HashtagFactory, SourceFactory
+
+    sub101 = HashtagFactory(name="sub101", display="SUB101")
+    FollowedHashtag.objects.create(user=learner, hashtag=sub101)
+    from_search = ItemFactory(sources=[SourceFactory(platform="feed", hashtag=sub101)])
+    tagged_blog_post = ItemFactory(sources=[FollowedBlogFactory().blog.source])
+    tagged_blog_post.hashtags.add(sub101)
+    ItemFactory(sources=[FollowedBlogFactory().blog.source], title="Untagged, unfollowed")
+
+    assert set(followed_items(learner)) == {from_search, tagged_blog_post}
+
+
+def test_a_hashtag_page_shows_its_stream_to_anyone_and_says_where_it_comes_from(client, settings):
+    from sources.tests.factories import HashtagFactory
+
+    sub101 = HashtagFactory(name="sub101", display="SUB101")
+    post = ItemFactory(title="Week one reflections")
+    post.hashtags.add(sub101)
+    ItemFactory(title="Not tagged")
+
+    body = client.get(reverse("sources:hashtag", args=["SUB101"])).content.decode()
+
+    assert "Week one reflections" in body and "Not tagged" not in body
+    assert "Collected from" in body and "Blogs on PLN Hub" in body
+
+
+def test_an_unknown_hashtag_page_is_not_found(client):
+    assert client.get(reverse("sources:hashtag", args=["nosuchtag"])).status_code == 404
