@@ -87,6 +87,10 @@ class Topic(NamedWithSlug):
     people = models.ManyToManyField("feeds.Person", blank=True, related_name="topics")
 
 
+def default_interval() -> timedelta:
+    return settings.PLN_POLL_INTERVAL
+
+
 class Source(models.Model):
     """Something polled: a blog's feed, a hashtag search on one platform or server.
 
@@ -108,7 +112,7 @@ class Source(models.Model):
     cursor = models.CharField(max_length=500, blank=True)
     # Scheduling.
     next_poll_at = models.DateTimeField(default=timezone.now)
-    interval = models.DurationField(default=timedelta(minutes=30))
+    interval = models.DurationField(default=default_interval)
     claimed_until = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
     last_polled_at = models.DateTimeField(null=True, blank=True)
