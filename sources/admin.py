@@ -11,6 +11,7 @@ from sources.models import (
     Invitation,
     JoinRequest,
     Membership,
+    PlatformUsage,
     Source,
     Topic,
 )
@@ -37,12 +38,13 @@ class TopicAdmin(admin.ModelAdmin):
 class SourceAdmin(admin.ModelAdmin):
     list_display = [
         "__str__", "platform", "last_success_at", "next_poll_at", "consecutive_failures",
-        "last_error", "paused_at",
+        "last_error", "pause_reason",
     ]  # fmt: skip
-    list_filter = ["platform", ("paused_at", admin.EmptyFieldListFilter)]
-    search_fields = ["title", "url", "last_error"]
+    list_filter = ["platform", ("paused_at", admin.EmptyFieldListFilter), "hashtag"]
+    search_fields = ["title", "url", "last_error", "pause_reason"]
     readonly_fields = ["created_at", "last_polled_at", "last_success_at", "claimed_until"]
     actions = ["poll_now", "resume"]
+    raw_id_fields = ["hashtag"]
 
     @admin.action(description="Poll the selected sources now")
     def poll_now(self, request, queryset):
@@ -58,6 +60,13 @@ class SourceAdmin(admin.ModelAdmin):
             resume(source)
             count += 1
         self.message_user(request, f"Resumed {count} source(s).", messages.SUCCESS)
+
+
+@admin.register(PlatformUsage)
+class PlatformUsageAdmin(admin.ModelAdmin):
+    list_display = ["platform", "day", "reads"]
+    list_filter = ["platform"]
+    date_hierarchy = "day"
 
 
 @admin.register(Blog)

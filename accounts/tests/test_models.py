@@ -38,3 +38,15 @@ def test_tokens_never_appear_in_the_admin(admin_client, learner):
     assert response.status_code == 200
     assert "tok-secret-42" not in response.content.decode()
     assert "access_token" not in response.content.decode()
+
+
+def test_coordinators_see_why_a_source_is_paused_in_the_admin(admin_client):
+    from django.utils import timezone
+
+    from sources.tests.factories import SourceFactory
+
+    SourceFactory(paused_at=timezone.now(), pause_reason="Paused after 10 failed updates in a row.")
+
+    response = admin_client.get("/admin/sources/source/?paused_at__isnull=False")
+
+    assert "Paused after 10 failed updates in a row." in response.content.decode()
