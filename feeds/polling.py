@@ -19,7 +19,7 @@ from feeds.ingest import store_items
 from feeds.sanitize import plain_text
 from sources.connectors import CONNECTORS
 from sources.connectors.base import ConnectorError, FetchResult, PollState, Target
-from sources.models import PlatformUsage, Source
+from sources.models import Blog, PlatformUsage, Source
 
 logger = logging.getLogger(__name__)
 # Pay-per-use platforms and the setting that caps their reads per UTC day.
@@ -50,7 +50,10 @@ def poll_source(source_id: int, *, now: datetime | None = None, force: bool = Fa
         check_daily_cap(source.platform, now=now)
         result = CONNECTORS[source.platform].fetch(target)
     except ConnectorError as exc:
-        record_failure(source, exc, now=now)
+        if exc.fallback:
+            switch_target(source, *exc.fallback, reason=exc.message, now=now)
+        else:
+            record_failure(source, exc, now=now)
         return Outcome.FAILED
     except Exception:
         # A bug meeting hostile input must not leave the Source claimed or show a traceback.
@@ -126,6 +129,23 @@ def record_failure(source: Source, error: ConnectorError, *, now: datetime) -> N
             else f"Paused after {source.consecutive_failures} failed updates in a row. "
             f"Last error: {error.message}"
         )[:600]
+    source.save()
+
+
+def switch_target(source: Source, platform: str, url: str, *, reason: str, now: datetime) -> None:
+    """Read `source`'s posts from another target from now on (its next poll is due at once).
+    If that target already has a Source, the blog moves to it and this one is paused."""
+    existing = Source.objects.filter(platform=platform, url=url).exclude(pk=source.pk).first()
+    if existing:
+        Blog.objects.filter(source=source).update(source=existing)
+        source.paused_at = now
+        source.pause_reason = f"{reason} Its posts now come from {existing}."[:600]
+    else:
+        source.platform, source.url = platform, url
+        source.etag = source.last_modified = source.cursor = ""
+    source.last_error = f"{reason} PLN Hub reads its feed instead."[:500]
+    source.last_polled_at = source.next_poll_at = now
+    source.claimed_until = None
     source.save()
 
 

@@ -210,6 +210,7 @@ PLN_BLUESKY_APP_PASSWORD = env_str("PLN_BLUESKY_APP_PASSWORD", "")
 PLN_X_API_BASE_URL = env_str("PLN_X_API_BASE_URL", "https://api.x.com")
 PLN_X_BEARER_TOKEN = env_str("PLN_X_BEARER_TOKEN", "")
 PLN_X_DAILY_READ_CAP = env_int("PLN_X_DAILY_READ_CAP", 1000)
+PLN_WPCOM_API_BASE_URL = env_str("PLN_WPCOM_API_BASE_URL", "https://public-api.wordpress.com")
 
 LOGGING = {
     "version": 1,

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import NamedTuple, Protocol
 
-from simulator import blogs, faults, images
+from simulator import blogs, bluesky, faults, images, mastodon, wordpress, wpcom, x
 from simulator.blogs import BlogSet, Post
 from simulator.replies import Reply, Request, html_page
 from simulator.site import Site
@@ -30,9 +30,14 @@ class RouteModule(Protocol):
 
 
 ROUTES: dict[str, RouteModule] = {
+    "/bsky/": bluesky,
+    "/x/": x,
     "/blogs/": blogs,
     "/faults/": faults,
+    "/mastodon/": mastodon,
     "/static-img/": images,
+    "/wp/": wordpress,
+    "/wpcom/": wpcom,
     "/": blogs,  # the index page; blogs answers 404 for anything else
 }
 _PREFIXES = sorted(ROUTES, key=len, reverse=True)

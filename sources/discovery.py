@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 from sources import net
-from sources.connectors import rss
+from sources.connectors import rss, wordpress
 from sources.connectors.base import ConnectorError
 
 FEED_TYPES = {
@@ -37,6 +37,7 @@ class DiscoveredFeed:
     site_url: str
     title: str
     is_wordpress: bool = False
+    wordpress_api_root: str = ""  # the site's REST API, on the site's own host
 
 
 def discover(address: str) -> DiscoveredFeed:
@@ -46,11 +47,16 @@ def discover(address: str) -> DiscoveredFeed:
     if _looks_like_feed(response):
         return _validated(response, site_url="")
     page = _HeadLinks.read(response)
+    api_root = wordpress.find_api_root(response) or ""
     for candidate in page.feed_urls(base=response.url):
         found = _try(candidate, site_url=response.url, page_title=page.title)
         if found:
             return DiscoveredFeed(
-                found.feed_url, found.site_url, found.title, is_wordpress=page.is_wordpress
+                found.feed_url,
+                found.site_url,
+                found.title,
+                is_wordpress=page.is_wordpress or bool(api_root),
+                wordpress_api_root=api_root,
             )
     for path in CONVENTIONAL_PATHS:
         found = _try(urljoin(response.url, path), site_url=response.url, page_title=page.title)

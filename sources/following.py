@@ -4,6 +4,7 @@ from django.db import IntegrityError, transaction
 
 from feeds.sanitize import plain_text
 from sources.collection import ensure_sources
+from sources.connectors import wordpress
 from sources.discovery import discover, normalise_address
 from sources.hashtags import display_form, normalise
 from sources.models import Blog, FollowedBlog, FollowedHashtag, Hashtag, Source
@@ -64,10 +65,17 @@ def _known_blog(address: str) -> Blog | None:
 def _register_blog(address: str) -> Blog:
     found = discover(address)
     title = plain_text(found.title, limit=300)  # a feed's title is the stranger's text
+    # A WordPress site is read through its REST API (full content, tags, featured images),
+    # falling back to its feed if the API turns out to be closed.
+    platform, url = (
+        ("wordpress", wordpress.target_url(found.wordpress_api_root))
+        if found.wordpress_api_root
+        else ("feed", found.feed_url)
+    )
     try:
         with transaction.atomic():
             source, _ = Source.objects.get_or_create(
-                platform="feed", url=found.feed_url, defaults={"title": title}
+                platform=platform, url=url, defaults={"title": title}
             )
             blog, _ = Blog.objects.get_or_create(
                 feed_url=found.feed_url,

@@ -1,4 +1,6 @@
-"""The one guarded HTTP path: every outbound request in PLN Hub goes through `get()`.
+"""The one guarded HTTP path: every outbound request in PLN Hub goes through `request()`
+(`get()` for the common case), or through a `requests_session()` handed to a library that
+makes its own requests (tweepy), whose adapter calls `request()`.
 
 Rules (see SECURITY.md): http/https only; every address the host resolves to must be public,
 checked with `ipaddress` on the resolved address; the connection is pinned to the checked
@@ -14,6 +16,8 @@ as "[::1]:8000", whose address check is skipped: the simulator), `PLN_NET_MAX_BY
 from __future__ import annotations
 
 import contextlib
+import http
+import io
 import ipaddress
 import re
 import socket
@@ -25,6 +29,10 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import certifi
+import requests
+import requests.adapters
+import requests.structures
+import requests.utils
 import urllib3
 from django.conf import settings
 from urllib3.exceptions import (
@@ -43,6 +51,8 @@ CHUNK = 64 * 1024
 USER_AGENT = "PLNHub/0.1 (+https://github.com/pln-hub)"
 # Headers that must not follow a redirect to another origin.
 CREDENTIAL_HEADERS = ("authorization", "cookie", "proxy-authorization")
+# Headers describing a request body, dropped when a redirect turns the request into a GET.
+BODY_HEADERS = ("content-length", "content-type", "content-encoding", "transfer-encoding")
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _SHARED_V4 = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT
@@ -121,27 +131,54 @@ def get(
     Raises BlockedAddress, ConnectFailed, FetchTimeout, TooLarge, TooManyRedirects, or
     FetchError for anything else (a corrupt compressed body).
     """
+    return request("GET", url, headers=headers, max_bytes=max_bytes, timeout=timeout)
+
+
+def request(
+    method: str,
+    url: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    body: bytes | None = None,
+    max_bytes: int | None = None,
+    timeout: float | None = None,
+) -> Response:
+    """Send `method` to `url` under the rules above; return the final response, whatever its
+    status. Redirects are followed as browsers do: a 303, or a 301/302 answering anything but
+    GET/HEAD, becomes a bodiless GET; 307/308 repeat the method and body.
+
+    Raises what `get` raises.
+    """
+    method = method.upper()
     limit = max_bytes if max_bytes is not None else _setting("PLN_NET_MAX_BYTES", 10 << 20)
     total = timeout if timeout is not None else _setting("PLN_NET_TIMEOUT", 20.0)
     deadline = time.monotonic() + total
     sent = urllib3.HTTPHeaderDict(headers or {})
     for _ in range(MAX_REDIRECTS + 1):
         hop = _parse(url)
-        response = _request(hop, _resolve_and_check(hop), sent, deadline, total)
+        response = _request(hop, _resolve_and_check(hop), sent, deadline, total, method, body)
         try:
             location = response.headers.get("Location")
             if response.status not in REDIRECT_STATUSES or not location:
-                body = _read_capped(response, limit, deadline, total)
+                content = _read_capped(response, limit, deadline, total)
                 headers_copy = urllib3.HTTPHeaderDict(response.headers)
-                return Response(url, response.status, headers_copy, body)
+                return Response(url, response.status, headers_copy, content)
         finally:
             response.close()
         next_url = urljoin(url, location.strip())
         if _origin(next_url) != _origin(url):
             for name in CREDENTIAL_HEADERS:
                 sent.discard(name)
+        if _redirect_drops_body(response.status, method):
+            method, body = "GET", None
+            for name in BODY_HEADERS:
+                sent.discard(name)
         url = next_url
     raise TooManyRedirects(f"Too many redirects (over {MAX_REDIRECTS})")
+
+
+def _redirect_drops_body(status: int, method: str) -> bool:
+    return method not in ("GET", "HEAD") and status in (301, 302, 303)
 
 
 def _setting(name: str, default: Any) -> Any:
@@ -214,7 +251,13 @@ def is_public(ip: IPAddress) -> bool:
 
 
 def _request(
-    hop: _Hop, ips: list[str], headers: urllib3.HTTPHeaderDict, deadline: float, total: float
+    hop: _Hop,
+    ips: list[str],
+    headers: urllib3.HTTPHeaderDict,
+    deadline: float,
+    total: float,
+    method: str = "GET",
+    body: bytes | None = None,
 ) -> urllib3.BaseHTTPResponse:
     """Send the request to the checked `ips` in turn (never re-resolving `hop.host`) until one
     accepts the connection; the body is left unread."""
@@ -231,8 +274,9 @@ def _request(
         try:
             # Redirects and decoding are ours; the connection stays with the response.
             return pool.urlopen(
-                "GET",
+                method,
                 hop.target,
+                body=body,
                 headers=sent,
                 redirect=False,
                 retries=False,
@@ -323,3 +367,124 @@ def _reason(exc: BaseException) -> str:
 
 def _size(limit: int) -> str:
     return f"{limit / (1 << 20):g} MB" if limit >= 1 << 20 else f"{limit / 1024:g} KB"
+
+
+# --- A requests.Session for libraries that make their own requests (tweepy) -----------------
+
+
+class GuardedRequestError(requests.exceptions.ConnectionError):
+    """What a `requests_session()` request raises when the guarded path refused or failed it.
+
+    A requests exception, so libraries handle it as a network error; `error` is the FetchError
+    (its `message` is readable, and `BlockedAddress` marks a refusal).
+    """
+
+    def __init__(self, error: FetchError, *, request: requests.PreparedRequest) -> None:
+        super().__init__(error.message, request=request)
+        self.error = error
+
+
+# For libraries that take the response class as a parameter (tweepy's `return_type`), so their
+# callers need not import requests.
+RequestsResponse = requests.Response
+# net has already decoded the body, so these would describe bytes the caller never sees.
+_DECODED_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+def requests_session(
+    *, rewrite_from: str | None = None, rewrite_to: str | None = None
+) -> requests.Session:
+    """A requests.Session whose every request goes through `request()`: same scheme check,
+    address check and allowlist, pinning, redirect handling, size cap and timeouts.
+
+    With `rewrite_from`/`rewrite_to`, a URL starting with the `rewrite_from` origin (e.g.
+    tweepy's hard-coded "https://api.twitter.com") is sent to `rewrite_to` instead (the
+    configured API base URL, or the simulator). Requests raise GuardedRequestError.
+    """
+    session = requests.Session()
+    session.trust_env = False  # no proxies or .netrc credentials from the environment
+    session.max_redirects = MAX_REDIRECTS  # net follows them itself; this is a backstop
+    # net sends its own User-Agent (unless the library sets one) and only the encodings it
+    # decodes, so requests' defaults go.
+    for name in ("User-Agent", "Accept-Encoding"):
+        session.headers.pop(name, None)
+    adapter = _GuardedAdapter(rewrite_from=rewrite_from, rewrite_to=rewrite_to)
+    for prefix in list(session.adapters):
+        session.adapters.pop(prefix)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+class _GuardedAdapter(requests.adapters.HTTPAdapter):
+    def __init__(self, *, rewrite_from: str | None, rewrite_to: str | None) -> None:
+        super().__init__(max_retries=0)
+        self.rewrite_from = (rewrite_from or "").rstrip("/")
+        self.rewrite_to = (rewrite_to or "").rstrip("/")
+
+    def send(  # type: ignore[override]
+        self,
+        prepared: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float, float] | None = None,
+        verify: bool | str = True,
+        cert: Any = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        url = self._rewrite(prepared.url or "")
+        headers = {k: v for k, v in prepared.headers.items() if k.lower() != "connection"}
+        body = prepared.body
+        if isinstance(body, str):
+            body = body.encode()
+        if body is not None and not isinstance(body, bytes):
+            refused = FetchError("Streamed request bodies are not supported")
+            raise GuardedRequestError(refused, request=prepared)
+        try:
+            answer = request(
+                prepared.method or "GET",
+                url,
+                headers=headers,
+                body=body,
+                timeout=_capped_timeout(timeout),
+            )
+        except FetchError as exc:
+            raise GuardedRequestError(exc, request=prepared) from exc
+        return self._response(answer, prepared)
+
+    def _rewrite(self, url: str) -> str:
+        source = self.rewrite_from
+        if source and self.rewrite_to and url[len(source) : len(source) + 1] in ("", "/", "?"):
+            if url[: len(source)].lower() == source.lower():
+                return self.rewrite_to + url[len(source) :]
+        return url
+
+    def _response(self, answer: Response, prepared: requests.PreparedRequest) -> requests.Response:
+        response = requests.Response()
+        response.status_code = answer.status
+        response.headers = requests.structures.CaseInsensitiveDict(
+            {k: answer.headers[k] for k in answer.headers if k.lower() not in _DECODED_HEADERS}
+        )
+        response._content = answer.body
+        response._content_consumed = True
+        response.raw = io.BytesIO(answer.body)
+        response.url = answer.url
+        response.reason = _reason_phrase(answer.status)
+        response.encoding = requests.utils.get_encoding_from_headers(response.headers)
+        response.request = prepared
+        response.connection = self
+        return response
+
+
+def _capped_timeout(timeout: float | tuple[float, float] | None) -> float:
+    """The library's timeout if it is a shorter single number, else ours."""
+    ours = float(_setting("PLN_NET_TIMEOUT", 20.0))
+    if isinstance(timeout, int | float) and not isinstance(timeout, bool) and timeout > 0:
+        return min(float(timeout), ours)
+    return ours
+
+
+def _reason_phrase(status: int) -> str:
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return ""

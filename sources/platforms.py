@@ -10,6 +10,7 @@ from django.db import models
 class Platform(models.TextChoices):
     FEED = "feed", "Blog"
     WORDPRESS = "wordpress", "WordPress"
+    WPCOM = "wpcom", "WordPress.com"
     MASTODON = "mastodon", "Mastodon"
     BLUESKY = "bluesky", "Bluesky"
     X = "x", "X"
@@ -17,8 +18,9 @@ class Platform(models.TextChoices):
 
 
 # Items found through a Source of the key platform are stored under the value's platform, so
-# a blog post read through WordPress's REST API and through its RSS feed is one item.
-ITEM_PLATFORM = {"wordpress": "feed"}
+# a blog post read through WordPress's REST API (or a WordPress.com tag stream) and through its
+# RSS feed is one item.
+ITEM_PLATFORM = {"wordpress": "feed", "wpcom": "feed"}
 
 
 def item_platform(source_platform: str) -> str:

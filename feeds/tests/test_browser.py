@@ -29,7 +29,7 @@ def sign_in(page: Page, user) -> None:
 
 def follow(page: Page, address: str) -> None:
     page.get_by_label("Blog or feed address").fill(address)
-    page.get_by_role("button", name="Follow", exact=True).click()
+    page.get_by_role("button", name="Follow this blog", exact=True).click()
 
 
 def test_a_newcomer_signs_up_follows_a_blog_and_sees_its_posts_newest_first(

@@ -52,3 +52,9 @@ def test_bad_environment_values_fail_loudly(monkeypatch):
         env_bool("PLN_DEBUG", False)
     with pytest.raises(ImproperlyConfigured, match="DB_CONN_MAX_AGE"):
         env_int("DB_CONN_MAX_AGE", 60)
+
+
+def test_every_model_change_has_its_migration():
+    result = run_manage("makemigrations", "--check", "--dry-run")
+
+    assert result.returncode == 0, result.stdout + result.stderr

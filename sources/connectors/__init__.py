@@ -4,9 +4,14 @@ Dispatch is by a Source's `platform` field through this explicit dict: never by 
 URLs, never by import-order discovery.
 """
 
-from sources.connectors import rss
+from sources.connectors import bluesky, mastodon, rss, wordpress, wpcom, x
 from sources.connectors.base import Connector
 
 CONNECTORS: dict[str, Connector] = {
+    "bluesky": bluesky,
+    "x": x,
     "feed": rss,
+    "mastodon": mastodon,
+    "wordpress": wordpress,
+    "wpcom": wpcom,
 }

@@ -68,15 +68,25 @@ class FetchResult:
 
 
 class ConnectorError(Exception):
-    """A poll failed. `message` is shown to learners, so it is short and readable."""
+    """A poll failed. `message` is shown to learners, so it is short and readable.
+
+    `fallback`, when set, is another (platform, url) target that serves the same posts: the
+    Source switches to it (a WordPress site whose REST API is off is read through its feed).
+    """
 
     def __init__(
-        self, message: str, *, permanent: bool = False, retry_at: datetime | None = None
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        retry_at: datetime | None = None,
+        fallback: tuple[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.permanent = permanent
         self.retry_at = retry_at
+        self.fallback = fallback
 
 
 class Connector(Protocol):

@@ -20,6 +20,8 @@ def case(request, fresh_simulator, settings):
     settings.PLN_NET_ALLOWED_PRIVATE_HOSTS = [fresh_simulator.host_port]
     if request.param not in CASES:
         pytest.fail(f"Connector {request.param!r} has no contract case in contract/cases.py")
+    configure = getattr(CASES[request.param], "configure", None)
+    configure and configure(fresh_simulator, settings)
     return CASES[request.param]
 
 

@@ -106,3 +106,30 @@ def test_a_hostile_blog_title_is_stored_as_plain_text(allow_simulator, learner):
 
     assert "<" not in blog.title and "script" not in blog.title.lower()
     assert blog.source.title == blog.title
+
+
+def test_a_wordpress_site_is_followed_through_its_rest_api(allow_simulator, learner):
+    blog = follow_blog(learner, f"{allow_simulator.base_url}/wp/1/")
+
+    assert blog.kind == Blog.Kind.WORDPRESS
+    assert blog.source.platform == "wordpress"
+    assert blog.source.url.startswith(f"{allow_simulator.base_url}/wp/1/wp-json/")
+
+
+def test_a_wordpress_site_with_its_rest_api_off_is_read_through_its_feed(allow_simulator, learner):
+    from feeds.models import Item
+    from feeds.polling import Outcome, poll_source
+
+    blog = follow_blog(learner, f"{allow_simulator.base_url}/wp/rest-off/")
+    assert blog.source.platform == "wordpress"  # the page advertises its API
+
+    assert poll_source(blog.source_id) is Outcome.FAILED  # the API answers 404
+    source = Source.objects.get(pk=blog.source_id)
+    assert (source.platform, source.url) == (
+        "feed",
+        f"{allow_simulator.base_url}/wp/rest-off/feed/",
+    )
+    assert "reads its feed instead" in source.last_error
+
+    assert poll_source(source.pk) is Outcome.STORED
+    assert Item.objects.filter(sources=source).exists()

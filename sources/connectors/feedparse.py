@@ -1,0 +1,633 @@
+"""Fast RSS/Atom parsing on lxml that returns exactly what feedparser would, or steps aside.
+
+`parse(body, url=...)` gives feedparser-shaped dicts (`feed`, `entries`, `version`), so `rss`
+builds records from either parser with one function. It models how feedparser 6.0 reads RSS
+0.9x/2.0, RSS 1.0 and Atom 1.0 (its element handlers, namespace mapping, xml:base, text
+clean-up, author and category quirks, date parsing), reusing feedparser's own encoding
+detection, DOCTYPE clean-up, URL joining and date parsers so the two paths cannot drift.
+Anything it does not model (XML lxml will not read, an element whose feedparser handler would
+change what we read, an odd shape) raises `Unsupported` and the caller runs feedparser itself.
+It is about 40 times faster: one C parse, then a walk over the entries' direct children.
+
+Safety: lxml never loads a DTD, an external entity or anything from the network, never
+expands entities, and refuses documents nested deeper than 256 elements; a prolog that still
+declares entities after feedparser's DOCTYPE clean-up is refused outright.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import datetime, timedelta
+from time import struct_time
+from typing import Any
+from xml.sax.saxutils import escape
+
+from feedparser.datetimes import _parse_date
+from feedparser.encodings import convert_to_utf8
+from feedparser.html import _cp1252
+from feedparser.mixin import _FeedParserMixin as _Mixin
+from feedparser.sanitizer import replace_doctype
+from feedparser.urls import _urljoin, make_safe_absolute_uri
+from feedparser.util import FeedParserDict
+from lxml import etree
+
+from sources.connectors.base import ConnectorError
+
+ENTITIES_REFUSED = "The feed declares XML entities, which PLN Hub refuses."
+TOO_DEEP = "The feed is nested too deeply (or is too large) to read safely."
+_OPTIONS: dict[str, Any] = {
+    "resolve_entities": False, "no_network": True, "huge_tree": False, "load_dtd": False,
+    "remove_comments": True, "remove_pis": True,
+}  # fmt: skip
+_NAMESPACES = {uri.lower(): prefix for uri, prefix in _Mixin.namespaces.items()}
+_STANDARD_PREFIXES = {prefix for prefix in _NAMESPACES.values() if prefix}
+_ENDS = {name[5:] for name in dir(_Mixin) if name.startswith("_end_")}
+_HANDLED = _ENDS | {name[7:] for name in dir(_Mixin) if name.startswith("_start_")}
+_RSS10, _RSS090, _ATOM10 = (
+    "http://purl.org/rss/1.0/", "http://my.netscape.com/rdf/simple/0.9/",
+    "http://www.w3.org/2005/atom",
+)  # fmt: skip
+_RSS_VERSIONS = {"0.91": "rss091u", "0.92": "rss092", "0.93": "rss093", "0.94": "rss094"}
+XHTML = "application/xhtml+xml"
+_HTML_TYPES = {"text/html", XHTML}
+
+TITLE = {"title", "dc_title"}
+GUID = {"guid", "id"}
+PUBLISHED = {"published", "issued", "pubdate", "dcterms_issued"}
+UPDATED = {"updated", "modified", "lastbuilddate", "dc_date", "dcterms_modified"}
+AUTHOR = {"author", "managingeditor", "dc_author", "dc_creator", "itunes_author"}
+CATEGORY = {"category", "keywords", "dc_subject", "media_category"}
+DESCRIPTION = {"description", "dc_description"}
+# Handlers that only set keys we never read, as long as the element holds no elements.
+HARMLESS = {
+    "cloud", "created", "dcterms_created", "dcterms_valid", "expirationdate", "generator",
+    "language", "dc_language", "webmaster", "dc_publisher", "email", "name", "itunes_name",
+    "itunes_email", "width", "height", "rights", "copyright", "dc_rights", "info",
+    "feedburner_browserfriendly", "subtitle", "tagline", "itunes_subtitle", "itunes_block",
+    "itunes_explicit", "itunes_image", "itunes_link", "media_thumbnail",
+    "media_player", "media_rating", "media_credit", "media_restriction", "media_license",
+    "url", "uri", "homepage", "newlocation", "georss_point", "georss_line", "georss_polygon",
+    "georss_box", "dc_contributor",
+}  # fmt: skip
+FEED_HARMLESS = HARMLESS | PUBLISHED | UPDATED | CATEGORY | DESCRIPTION | {"enclosure"}
+PASS_THROUGH = {"media_group", "media_content", "contributor"}  # containers, not text
+AUTHOR_PARTS = {"name": "name", "itunes_name": "name", "email": "email", "itunes_email": "email"}
+AUTHOR_LINKS = {"uri", "url", "homepage"}
+IMAGE_PARTS = {"title", "link", "description", "url", "href", "width", "height"}
+TEXTINPUT_PARTS = {"title", "link", "description", "name"}
+# Keys an element without a handler would overwrite, which records or handlers read.
+_READ_KEYS = {
+    "content", "summary", "summary_detail", "link", "id", "title", "author", "author_detail",
+    "authors", "published_parsed", "updated_parsed", "tags", "links", "image", "textinput",
+}  # fmt: skip
+_EMAIL = re.compile(
+    r"""(([a-zA-Z0-9\_\-\.\+]+)@((\[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.)|(([a-zA-Z0-9\-]+\.)+))([a-zA-Z]{2,4}|[0-9]{1,3})(\]?))(\?subject=\S+)?"""
+)
+_QUERY_ENTITY = re.compile("&([A-Za-z0-9_]+);")
+_QUOTE = {'"': "&quot;"}
+
+
+class Unsupported(Exception):
+    """Only feedparser reads this document faithfully: the caller falls back to it."""
+
+
+def parse(body: bytes, *, url: str) -> tuple[dict, list[dict], str]:
+    """(feed, entries, version) as feedparser would give them for `body` fetched from `url`.
+
+    Raises Unsupported (use feedparser), or ConnectorError for entity declarations and
+    documents nested too deeply.
+    """
+    result: dict[str, Any] = {}
+    data = convert_to_utf8({"content-location": url}, body, result)
+    if not result.get("encoding"):
+        raise Unsupported("unknown encoding")
+    doctype_version, data, _ = replace_doctype(data)
+    reader = _Reader(url)
+    feed, entries = reader.read(*_tree(data))
+    return feed, entries, doctype_version or reader.version
+
+
+def _tree(data: bytes) -> tuple[Any, list[tuple[str, str]]]:
+    """The root element and every namespace declaration, in document order."""
+    events = etree.iterparse(io.BytesIO(data), events=("start-ns",), **_OPTIONS)
+    try:
+        declarations = [declaration for _, declaration in events]
+    except etree.XMLSyntaxError as exc:
+        if exc.code == etree.ErrorTypes.ERR_RESOURCE_LIMIT:
+            raise ConnectorError(TOO_DEEP) from None
+        raise Unsupported(str(exc)) from None
+    root = events.root
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype:  # feedparser strips plain DOCTYPEs; what is left may declare entities
+        dtd = docinfo.internalDTD
+        if dtd is not None and any(True for _ in dtd.iterentities()):
+            raise ConnectorError(ENTITIES_REFUSED)
+        raise Unsupported("DOCTYPE")
+    return root, declarations
+
+
+def _attributes(element: Any) -> dict[str, str]:
+    """Attributes keyed as feedparser's strict parser keys them (lower-cased; known namespaces
+    as "prefix:name", then every attribute again under its bare name), rel/type lower-cased."""
+    items = element.items()
+    if not items:
+        return {}
+    attrs = {}
+    for name, value in items:
+        if name[0] == "{":
+            uri, _, local = name[1:].partition("}")
+            prefix = _NAMESPACES.get(uri.lower(), "")
+            name = f"{prefix}:{local}" if prefix else local
+        attrs[name.lower()] = value
+    for name, value in items:
+        attrs[name.rpartition("}")[2].lower()] = value
+    for key in ("rel", "type"):
+        if key in attrs:
+            attrs[key] = attrs[key].lower() or attrs[key]
+    return attrs
+
+
+def _clean(text: str) -> str:
+    """feedparser's last touches on text: undo UTF-8 read as Latin-1, map C1 to cp1252."""
+    if text.isascii():
+        return text
+    try:
+        text = text.encode("iso-8859-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        pass
+    return text.translate(_cp1252)
+
+
+def _enforce_href(attrs: dict[str, str]) -> None:
+    href = attrs.get("url", attrs.get("uri", attrs.get("href")))
+    if href:
+        attrs.pop("url", None)
+        attrs.pop("uri", None)
+        attrs["href"] = href
+
+
+def _add_tag(tags: list[dict], term: Any, scheme: Any, label: Any) -> None:
+    if term or scheme or label:
+        tag = {"term": term, "scheme": scheme, "label": label}
+        if tag not in tags:
+            tags.append(tag)
+
+
+def _save_author(context: dict, key: str, value: str) -> None:
+    context.setdefault("author_detail", {})[key] = value
+    _sync_author(context)
+    context.setdefault("authors", [{}])[-1][key] = value
+
+
+def _sync_author(context: dict) -> None:
+    """feedparser's `_sync_author_detail`, line for line, on a plain dict."""
+    detail = context.get("authors", [{}])[-1]
+    if detail:
+        name, email = detail.get("name"), detail.get("email")
+        if name and email:
+            context["author"] = f"{name} ({email})"
+        elif name or email:
+            context["author"] = name or email
+        return
+    author, email = context.get("author"), None
+    if not author:
+        return
+    match = _EMAIL.search(author)
+    if match:
+        email = match.group(0)
+        author = author.replace(email, "").replace("()", "").replace("<>", "")
+        author = author.replace("&lt;&gt;", "").strip()
+        if author and author[0] == "(":
+            author = author[1:]
+        if author and author[-1] == ")":
+            author = author[:-1]
+        author = author.strip()
+    if author or email:
+        context.setdefault("author_detail", detail)
+    if author:
+        detail["name"] = author
+    if email:
+        detail["email"] = email
+
+
+_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+_RFC822 = re.compile(
+    r"(?:(?:mon|tue|wed|thu|fri|sat|sun), )?(\d{1,2}) ([a-z]{3}) (\d{4}) (\d\d):(\d\d):(\d\d) "
+    r"(?:([+-])(\d\d)(\d\d)|gmt|ut|z)",
+    re.IGNORECASE,
+)
+_W3DTF = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:Z|([+-])(\d\d):(\d\d))")
+
+
+def parse_date(value: str) -> struct_time | None:
+    """feedparser's `_parse_date`, with the two everyday forms read without its handler chain."""
+    found = _everyday_date(value)
+    return found if found is not None else _parse_date(value)
+
+
+def _everyday_date(value: str) -> struct_time | None:
+    match = _RFC822.fullmatch(value)
+    if match:
+        day, month, year, hour, minute, second, sign, tz_hours, tz_minutes = match.groups()
+        month_number = _MONTHS.get(month.lower(), 0)
+    elif match := _W3DTF.fullmatch(value):
+        year, month, day, hour, minute, second, sign, tz_hours, tz_minutes = match.groups()
+        month_number = int(month)
+    else:
+        return None
+    try:
+        stamp = datetime(int(year), month_number, int(day), int(hour), int(minute), int(second))
+        offset = timedelta(hours=int(tz_hours or 0), minutes=int(tz_minutes or 0))
+        return (stamp + offset if sign == "-" else stamp - offset).utctimetuple()
+    except (ValueError, OverflowError):
+        return None
+
+
+class _Reader:
+    """One document's walk. Mirrors the feedparser state that matters: the version, the base
+    URI, and `title_depth` (the first non-empty title at a depth wins)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.version = ""
+        self.title_depth = -1
+        self._unknown: dict[str, str] = {}  # unknown namespace URI -> the prefix feedparser uses
+        self._keys: dict[str, tuple[str, bool]] = {}
+        self._bases: dict[tuple[str, str], str] = {}
+
+    # --- the document --------------------------------------------------------------------
+
+    def read(self, root: Any, declarations: list[tuple[str, str]]) -> tuple[dict, list[dict]]:
+        self._declare(declarations)
+        key, _ = self.key(root)
+        attrs = _attributes(root)
+        self.version = self._version(key, attrs, declarations[: len(root.nsmap)])
+        base = self.base(self.url, attrs)
+        feed: dict = {}
+        entries: list[dict] = []
+        if key == "feed":
+            self._channel(root, base, 1, feed, entries)
+            return feed, entries
+        for child in root:
+            child_key, _ = self.key(child)
+            child_attrs = _attributes(child)
+            child_base = self.base(base, child_attrs)
+            if child_key == "channel":
+                if "lastmod" in child_attrs or "href" in child_attrs:
+                    raise Unsupported("CDF channel")
+                self._channel(child, child_base, 2, feed, entries)
+            elif child_key == "item" and key == "rdf_rdf":
+                entries.append(self._entry(child, child_attrs, child_base, 2))
+            elif child_key in ("image", "textinput") and key == "rdf_rdf":
+                self._image(child, child_key, 2)
+            else:
+                self._inert(child, child_key)
+        return feed, entries
+
+    def _declare(self, declarations: list[tuple[str, str]]) -> None:
+        bound: dict[str, str] = {}
+        defaulted = set()
+        for prefix, uri in declarations:
+            if prefix and bound.setdefault(prefix, uri) != uri:  # a default may change freely
+                raise Unsupported(f"prefix {prefix!r} bound twice")
+            lowered = uri.lower()
+            if "backend.userland.com/rss" in lowered:
+                lowered = "http://backend.userland.com/rss"
+            standard = _NAMESPACES.get(lowered)
+            if prefix and lowered == "http://www.w3.org/1999/xlink":
+                raise Unsupported("xlink")  # feedparser copies its declaration into attributes
+            if standard is None:
+                if prefix.lower() in _STANDARD_PREFIXES:
+                    raise Unsupported(f"prefix {prefix!r} bound to an unknown namespace")
+                if prefix:
+                    self._unknown.setdefault(uri, prefix.lower())
+                else:
+                    defaulted.add(uri)
+            elif prefix and prefix != standard and prefix in _STANDARD_PREFIXES:
+                raise Unsupported(f"prefix {prefix!r} bound to {standard!r}'s namespace")
+        if defaulted & set(self._unknown):
+            raise Unsupported("a namespace used both as default and with a prefix")
+
+    def _version(self, key: str, attrs: dict, declarations: list[tuple[str, str]]) -> str:
+        version = ""
+        for prefix, uri in declarations:
+            lowered = uri.lower()
+            if not version:
+                if not prefix and lowered == _RSS090:
+                    version = "rss090"
+                elif lowered == _RSS10:
+                    version = "rss10"
+                elif lowered == _ATOM10:
+                    version = "atom10"
+        if key == "rss" and not version.startswith("rss"):
+            given = attrs.get("version", "")
+            return _RSS_VERSIONS.get(given) or ("rss20" if given.startswith("2.") else "rss")
+        if key == "feed" and version == "atom10":
+            return version
+        if key == "feed" and not version and attrs.get("version") not in ("0.1", "0.2", "0.3"):
+            return "atom"
+        if key == "rdf_rdf" and version in ("rss10", "rss090"):
+            return version
+        if key == "rss":
+            return version
+        raise Unsupported(f"root {key!r} as {version or 'no version'}")
+
+    def key(self, element: Any) -> tuple[str, bool]:
+        """(handler key, whether it has a namespace prefix), e.g. ("dc_creator", True)."""
+        tag = element.tag
+        found = self._keys.get(tag) if isinstance(tag, str) else None
+        if found is None:
+            if not isinstance(tag, str):
+                raise Unsupported("entity reference")
+            uri, _, local = tag[1:].partition("}") if tag[0] == "{" else ("", "", tag)
+            lowered = uri.lower()
+            if "backend.userland.com/rss" in lowered:
+                lowered = "http://backend.userland.com/rss"
+            prefix = _NAMESPACES.get(lowered) if uri else ""
+            if prefix is None:
+                prefix = self._unknown.get(uri, "")
+            local = local.lower()
+            found = self._keys[tag] = (f"{prefix}_{local}" if prefix else local, bool(prefix))
+        return found
+
+    def base(self, current: str, attrs: dict[str, str]) -> str:
+        given = attrs.get("xml:base", attrs.get("base")) if attrs else None
+        pair = (current, given or current)
+        found = self._bases.get(pair)
+        if found is None:
+            if current:
+                found = make_safe_absolute_uri(current, pair[1]) or current
+            else:
+                found = _urljoin(current, pair[1])
+            self._bases[pair] = found
+        return found
+
+    # --- the feed --------------------------------------------------------------------------
+
+    def _channel(self, container: Any, base: str, depth: int, feed: dict, entries: list) -> None:
+        for child in container:
+            key, _ = self.key(child)
+            attrs = _attributes(child)
+            child_base = self.base(base, attrs)
+            if key in ("item", "entry"):
+                entries.append(self._entry(child, attrs, child_base, depth + 1))
+            elif key in TITLE:
+                stored, value = self._title(child, attrs, depth + 1)
+                if stored:
+                    feed["title"] = value
+            elif key == "link":
+                self._link(feed, child, attrs, child_base, in_entry=False)
+            elif key in GUID:
+                self._guid(feed, child, attrs, child_base)
+            elif key in AUTHOR:
+                self._author(feed, child, child_base)
+            elif key in ("image", "textinput"):
+                self._image(child, key, depth + 1)
+            elif key in FEED_HARMLESS:
+                self._leaf(child)
+            else:
+                self._inert(child, key)
+
+    def _image(self, element: Any, kind: str, depth: int) -> None:
+        """An <image> or <textinput>: nothing we read, but its title moves `title_depth`, and
+        feedparser leaves the image on any other unprefixed child (we step aside then)."""
+        self.title_depth = -1
+        allowed = IMAGE_PARTS if kind == "image" else TEXTINPUT_PARTS
+        for child in element:
+            key, prefixed = self.key(child)
+            if key in allowed and not prefixed:
+                if key == "title":
+                    self._title(child, _attributes(child), depth + 1)
+                else:
+                    self._leaf(child)
+            elif prefixed:
+                self._inert(child, key)
+            else:
+                raise Unsupported(f"<{key}> inside <{kind}>")
+
+    def _inert(self, element: Any, key: str) -> None:
+        """An element that must not change what we read: no handler (or a harmless one), and
+        nothing inside it that has one."""
+        if key in HARMLESS:
+            self._leaf(element)
+            return
+        if key in _HANDLED and key not in PASS_THROUGH:
+            raise Unsupported(f"<{key}> here")
+        if key not in PASS_THROUGH:
+            stored = FeedParserDict.keymap.get(key, key)
+            if (stored[0] if isinstance(stored, list) else stored) in _READ_KEYS:
+                raise Unsupported(f"unknown <{key}> overwrites what we read")
+        for child in element:
+            self._inert(child, self.key(child)[0])
+
+    @staticmethod
+    def _leaf(element: Any) -> None:
+        if len(element):
+            raise Unsupported(f"elements inside <{element.tag}>")
+
+    # --- entries ---------------------------------------------------------------------------
+
+    def _entry(self, element: Any, attrs: dict, base: str, depth: int) -> dict:
+        if "lastmod" in attrs or "href" in attrs:
+            raise Unsupported("CDF item")
+        self.title_depth = -1
+        entry: dict = {}
+        if attrs.get("rdf:about"):
+            entry["id"] = attrs["rdf:about"]
+        has_content = False
+        for child in element:
+            key, _ = self.key(child)
+            child_attrs = _attributes(child)
+            child_base = self.base(base, child_attrs)
+            if key in TITLE:
+                stored, value = self._title(child, child_attrs, depth + 1)
+                if stored:
+                    entry["title"] = value
+            elif key == "link":
+                self._link(entry, child, child_attrs, child_base, in_entry=True)
+            elif key in GUID:
+                self._guid(entry, child, child_attrs, child_base)
+            elif key in PUBLISHED:
+                entry["published_parsed"] = parse_date(self._plain(child))
+            elif key in UPDATED:
+                entry["updated_parsed"] = parse_date(self._plain(child))
+            elif key in AUTHOR:
+                self._author(entry, child, child_base)
+            elif key in CATEGORY:
+                self._category(entry, child, child_attrs, key)
+            elif key in ("content", "content_encoded") or (
+                (key in DESCRIPTION or key == "summary") and "summary" in entry and not has_content
+            ):  # a second summary without content is read as content
+                has_content = True
+                default = "text/html" if key == "content_encoded" else "text/plain"
+                self._content(entry, child, child_attrs, child_base, default)
+            elif key in DESCRIPTION or key == "summary":
+                default = "text/plain" if key == "summary" else "text/html"
+                self._summary(entry, child, child_attrs, child_base, default)
+            elif key == "enclosure":
+                self._leaf(child)
+                _enforce_href(child_attrs)
+                child_attrs.pop("rel", None)
+                entry.setdefault("enclosures", []).append(child_attrs)
+            elif key == "source":
+                self._leaf(child)  # an RSS <source>: feedparser forgets its last title here
+                self.title_depth = -1
+            else:
+                self._inert(child, key)
+        return entry
+
+    def _title(self, element: Any, attrs: dict, depth: int) -> tuple[bool, str]:
+        """(whether feedparser stores it, the text): a title at a depth where a non-empty
+        one was already seen is read but not stored."""
+        value, _ = self._text(element, self._content_type(attrs, "text/plain"))
+        stored = not (-1 < self.title_depth <= depth)
+        if value:
+            self.title_depth = depth
+        return stored, value
+
+    def _link(self, context: dict, element: Any, attrs: dict, base: str, *, in_entry: bool) -> None:
+        attrs.setdefault("rel", "alternate")
+        attrs.setdefault("type", "application/atom+xml" if attrs["rel"] == "self" else "text/html")
+        _enforce_href(attrs)
+        if "href" not in attrs:
+            value = self._plain(element, base=base)
+            if in_entry:
+                value = value.replace("&amp;", "&")
+            context["link"] = _QUERY_ENTITY.sub(r"&\g<1>", value)
+            return
+        self._leaf(element)
+        attrs["href"] = _urljoin(base or "", attrs["href"])
+        if attrs["rel"] == "enclosure":
+            enclosure = {k: v for k, v in attrs.items() if k != "rel"}
+            context.setdefault("enclosures", []).append(enclosure)
+        if attrs["rel"] == "alternate" and _Mixin.map_content_type(attrs["type"]) in _HTML_TYPES:
+            context["link"] = attrs["href"]
+
+    def _guid(self, context: dict, element: Any, attrs: dict, base: str) -> None:
+        is_link = attrs.get("ispermalink", "true") == "true"
+        value = self._plain(element, base=base if is_link else None)
+        context["id"] = value
+        if is_link:
+            context.setdefault("link", value)
+
+    def _author(self, context: dict, element: Any, base: str) -> None:
+        context.setdefault("authors", []).append({})
+        for child in element:
+            key, _ = self.key(child)
+            if key in AUTHOR_PARTS:
+                self._leaf(child)
+                _save_author(context, AUTHOR_PARTS[key], (child.text or "").strip())
+            elif key in AUTHOR_LINKS:
+                link_base = self.base(base, _attributes(child))
+                _save_author(context, "href", self._plain(child, base=link_base))
+            elif key not in _HANDLED and not child.attrib and not len(child):
+                self._inert(child, key)  # its text is its own, not the author's
+            else:
+                raise Unsupported(f"<{key}> inside an author")
+        text = (element.text or "") + "".join(child.tail or "" for child in element)
+        context["author"] = _clean(text.strip())
+        _sync_author(context)
+
+    def _category(self, context: dict, element: Any, attrs: dict, key: str) -> None:
+        if key == "media_category":
+            attrs.setdefault("scheme", "http://search.yahoo.com/mrss/category_schema")
+        tags = context.setdefault("tags", [])
+        scheme = attrs.get("scheme", attrs.get("domain"))
+        _add_tag(tags, attrs.get("term"), scheme, attrs.get("label"))
+        value = self._plain(element)
+        if value and tags and not tags[-1]["term"]:
+            tags[-1]["term"] = value
+        elif value:
+            _add_tag(tags, value, None, None)
+
+    def _summary(self, entry: dict, element: Any, attrs: dict, base: str, default: str) -> None:
+        value, content_type = self._text(element, self._content_type(attrs, default))
+        entry["summary"] = value
+        entry["summary_detail"] = {"type": content_type, "base": base, "value": value}
+
+    def _content(self, entry: dict, element: Any, attrs: dict, base: str, default: str) -> None:
+        declared = self._content_type(attrs, default)
+        value, content_type = self._text(element, declared)
+        detail = {"type": content_type, "base": base, "value": value}
+        if default == "text/plain" and attrs.get("src"):
+            detail["src"] = attrs["src"]
+        entry.setdefault("content", []).append(detail)
+        if declared == "text/plain" or declared in _HTML_TYPES:
+            entry.setdefault("summary", value)
+
+    # --- text --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _content_type(attrs: dict, default: str) -> str:
+        content_type = _Mixin.map_content_type(attrs.get("type", default))
+        textual = content_type.startswith("text/") or content_type.endswith(("+xml", "/xml"))
+        if attrs.get("mode") == "base64" or not textual:
+            raise Unsupported(f"base64 content ({content_type})")
+        return content_type
+
+    def _plain(self, element: Any, *, base: str | None = None) -> str:
+        """An element's text as feedparser pops it, resolved against `base` when given."""
+        text = _raw(element)
+        if base is not None and text:
+            text = _urljoin(base or "", text)
+        return _clean(text)
+
+    def _text(self, element: Any, content_type: str) -> tuple[str, str]:
+        """(text, type) of a title, summary or content, as feedparser pops it."""
+        text = self._xhtml(element).strip() if content_type == XHTML else _raw(element)
+        if (
+            content_type == "text/plain"
+            and not self.version.startswith("atom")
+            and _Mixin.looks_like_html(text)
+        ):
+            content_type = "text/html"
+        return _clean(text), content_type
+
+    def _xhtml(self, element: Any) -> str:
+        pieces = [escape(element.text)] if element.text else []
+        for child in element:
+            self._markup(child, pieces)
+        if self.version == "atom10":  # feedparser unwraps one enclosing <div>
+            while len(pieces) > 1 and not pieces[-1].strip():
+                del pieces[-1]
+            while len(pieces) > 1 and not pieces[0].strip():
+                del pieces[0]
+            if pieces and (pieces[0] == "<div>" or pieces[0].startswith("<div ")):
+                if pieces[-1] == "</div>" and _encloses(pieces):
+                    pieces = pieces[1:-1]
+        return "".join(pieces)
+
+    def _markup(self, element: Any, pieces: list[str]) -> None:
+        key, _ = self.key(element)
+        name = element.tag.rpartition("}")[2].lower()
+        if name in ("svg", "math") or key in _ENDS:
+            raise Unsupported(f"<{key}> inside XHTML content")
+        attrs = "".join(f' {k}="{escape(v, _QUOTE)}"' for k, v in _attributes(element).items())
+        pieces.append(f"<{name}{attrs}>")
+        if element.text:
+            pieces.append(escape(element.text))
+        for child in element:
+            self._markup(child, pieces)
+        pieces.append(f"</{name}>")
+        if element.tail:
+            pieces.append(escape(element.tail))
+
+
+def _raw(element: Any) -> str:
+    if len(element):
+        raise Unsupported(f"elements inside <{element.tag}>")
+    return (element.text or "").strip()
+
+
+def _encloses(pieces: list[str]) -> bool:
+    """True if the first piece's element closes only at the last piece."""
+    depth = 0
+    for piece in pieces[:-1]:
+        if piece.startswith("</"):
+            depth -= 1
+            if depth == 0:
+                return False
+        elif piece.startswith("<") and not piece.endswith("/>"):
+            depth += 1
+    return True
