@@ -7,13 +7,14 @@ from django.db import transaction
 
 from accounts.models import User
 from sources.discovery import DiscoveryError
-from sources.following import follow_blog
+from sources.following import follow_blog, follow_hashtag
 from sources.hashtags import display_form, normalise
 from sources.models import Group, Hashtag, Membership, Topic
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "learn-together"  # noqa: S105 - printed for the newcomer; local demo only
 ADMIN_EMAIL = "coordinator@example.com"
+DEMO_HASHTAGS = ["#SUB101", "#astronomy"]
 
 
 class Command(BaseCommand):
@@ -32,13 +33,18 @@ class Command(BaseCommand):
         _user(ADMIN_EMAIL, display_name="Demo Coordinator", staff=True)
         with transaction.atomic():
             _network(learner)
-        for n in range(blogs):
+        base = simulator.rstrip("/")
+        addresses = [f"{base}/blogs/{n}/" for n in range(blogs)] + [f"{base}/wp/0/"]
+        for address in addresses:
             try:
                 with transaction.atomic():
-                    follow_blog(learner, f"{simulator.rstrip('/')}/blogs/{n}/")
+                    follow_blog(learner, address)
             except DiscoveryError as exc:
                 message = f"Is the simulator running at {simulator}? {exc.message}"
                 raise CommandError(message) from exc
+        for tag in DEMO_HASHTAGS:  # searched on every platform the settings switch on
+            with transaction.atomic():
+                follow_hashtag(learner, tag)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready. Log in as {DEMO_EMAIL} / {DEMO_PASSWORD} "
