@@ -13,3 +13,13 @@ def normalise(tag: str) -> str:
 def display_form(tag: str) -> str:
     """How a hashtag is shown, without its `#`: the author's casing, spaces removed."""
     return _NOT_WORD.sub("", tag.strip().lstrip("#"))[:100]
+
+
+# A `#` starting a word (not inside one, not an HTML entity like `&#39;`, not a URL fragment),
+# followed by word characters of which at least one is a letter: `#1` is not a hashtag.
+_IN_TEXT = re.compile(r"(?<![\w&#/])#(\w*[^\W\d_]\w*)", re.UNICODE)
+
+
+def find_in_text(text: str) -> list[str]:
+    """Hashtags written in plain text, in order, as written (without `#`)."""
+    return [match.group(1)[:100] for match in _IN_TEXT.finditer(text)]
