@@ -218,7 +218,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # tweepy logs request headers, bearer token included, at DEBUG.
+        "tweepy": {"level": "INFO"},
+    },
 }
 # Mastodon servers searched for every followed hashtag (each sees its own slice of the
 # fediverse; a status seen on two servers is stored once).

@@ -229,7 +229,7 @@ def _search(state: _State, request: Request) -> Reply:
     body: dict[str, Any] = {"posts": matches[offset : offset + size], "hitsTotal": len(matches)}
     if offset + size < len(matches):
         body["cursor"] = str(offset + size)
-    return _json(200, body)
+    return _json(200, body, base_url=request.site.base_url)
 
 
 # --- Generated posts -----------------------------------------------------------------------
@@ -429,7 +429,7 @@ def _authors(seed: int) -> list[dict]:
 def _account(name: str, handle: str, seed: int) -> dict:
     digest = base64.b32encode(hashlib.sha256(f"{seed}:{handle}".encode()).digest()).decode()
     did = "did:plc:" + digest.lower()[:24]
-    avatar = f"https://cdn.bsky.app/img/avatar/plain/{did}/{_cid(did)}@jpeg"
+    avatar = f"{AVATARS}{int(hashlib.sha256(did.encode()).hexdigest(), 16) % 1000}.png"
     return {
         "did": did,
         "handle": handle,
@@ -484,10 +484,16 @@ def _parse(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def _json(status: int, body: dict) -> Reply:
-    return Reply(
-        status, json.dumps(body).encode(), {"Content-Type": "application/json; charset=utf-8"}
-    )
+# Avatars are the simulator's own images (`/static-img/`), so the demo shows real pictures;
+# the placeholder prefix becomes the simulator's address when a reply is written.
+AVATARS = "https://avatars.simulator.invalid/"
+
+
+def _json(status: int, body: dict, *, base_url: str = "") -> Reply:
+    encoded = json.dumps(body).encode()
+    if base_url:
+        encoded = encoded.replace(AVATARS.encode(), f"{base_url}/static-img/".encode())
+    return Reply(status, encoded, {"Content-Type": "application/json; charset=utf-8"})
 
 
 def _error(status: int, error: str, message: str) -> Reply:

@@ -134,6 +134,8 @@ def handle(request: Request) -> Reply:
             reply = _problem(429, "Too Many Requests", "Too Many Requests")
         else:
             reply = _search(state, parse_qs(request.query, keep_blank_values=True))
+            avatars = f"{request.site.base_url}/static-img/".encode()
+            reply.body = reply.body.replace(AVATARS.encode(), avatars)
         reply.headers.update(
             {
                 "x-rate-limit-limit": str(RATE_LIMIT),
@@ -313,7 +315,7 @@ def _user(user_id: str, name: str, username: str) -> dict:
         "name": name,
         "username": username,
         "verified": False,
-        "profile_image_url": f"https://pbs.twimg.example/profile_images/{user_id}/a_normal.jpg",
+        "profile_image_url": f"{AVATARS}{int(user_id) % 1000}.png",
         "description": "Teacher, learner, sharer of links.",
         "created_at": "2014-09-02T17:40:03.000Z",
     }
@@ -391,6 +393,11 @@ def _base36(value: int) -> str:
         value, rest = divmod(value, 36)
         out = digits[rest] + out
     return out or "0"
+
+
+# Avatars are the simulator's own images (`/static-img/`), so the demo shows real pictures;
+# the placeholder prefix becomes the simulator's address when a reply is written.
+AVATARS = "https://avatars.simulator.invalid/"
 
 
 def _json(status: int, body: dict) -> Reply:

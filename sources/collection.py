@@ -27,9 +27,10 @@ def collectors_for(tag: str) -> list[Collector]:
     plan: list[Collector] = []
     if mastodon := CONNECTORS.get("mastodon"):
         for server in settings.PLN_MASTODON_SERVERS:
-            host = urlsplit(server).netloc
+            parts = urlsplit(server)
+            where = (parts.netloc + parts.path).rstrip("/")  # "mastodon.social"
             plan.append(
-                Collector("mastodon", f"Mastodon · {host}", mastodon.target_url(server, tag))
+                Collector("mastodon", f"Mastodon · {where}", mastodon.target_url(server, tag))
             )
     for key, label, why_off in [
         ("bluesky", "Bluesky", "Bluesky only lets signed-in apps search, and the site admin "

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import html
 import json
-import logging
 import re
 import time
 from dataclasses import dataclass
@@ -55,8 +54,6 @@ WEB = "https://x.com"
 _USERNAME = re.compile(r"[A-Za-z0-9_]{1,15}")
 _HASHTAG = re.compile(r"\w+")
 _ID = re.compile(r"[0-9]{1,20}")
-# tweepy logs every request's headers, bearer token included, at DEBUG.
-logging.getLogger("tweepy").setLevel(logging.INFO)
 
 
 @dataclass
