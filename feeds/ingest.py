@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from feeds.models import Item, Person
-from feeds.sanitize import clean_html, plain_text
+from feeds.sanitize import clean_html, plain_text, text_of_clean_html
 from sources.connectors.base import AuthorRecord, ItemRecord
-from sources.hashtags import display_form, normalise
+from sources.hashtags import display_form, find_in_text, normalise
 from sources.models import Hashtag, Source
 from sources.platforms import item_platform
 
@@ -30,7 +30,8 @@ def store_items(source: Source, records: list[ItemRecord], *, now: datetime) -> 
     """Upsert `records` as Items of `source`'s platform and link them to `source`.
 
     A record seen before (same platform and external id) is updated in place, keeping its
-    first published time; duplicates within one batch are stored once.
+    first published time, unless the record is a relayed copy (`authoritative=False`);
+    duplicates within one batch are stored once.
     """
     records = list({r.external_id: r for r in reversed(records) if r.external_id}.values())
     if not records:
@@ -44,22 +45,28 @@ def store_items(source: Source, records: list[ItemRecord], *, now: datetime) -> 
     )
     people = _upsert_people(platform, [r.author for r in records if r.author])
     items = [_item(platform, r, people, now=now) for r in records]
+    owned = [item for item, r in zip(items, records, strict=True) if r.authoritative]
+    relayed = [item for item, r in zip(items, records, strict=True) if not r.authoritative]
     Item.objects.bulk_create(
-        items,
+        owned,
         update_conflicts=True,
         unique_fields=["platform", "external_id"],
         update_fields=ITEM_UPDATE_FIELDS,
     )
-    ids = dict(
-        Item.objects.filter(platform=platform, external_id__in=keys).values_list(
-            "external_id", "id"
+    Item.objects.bulk_create(relayed, ignore_conflicts=True)
+    if all(item.pk for item in items):  # the database returned them (PostgreSQL, SQLite)
+        ids = {item.external_id: item.pk for item in items}
+    else:
+        ids = dict(
+            Item.objects.filter(platform=platform, external_id__in=keys).values_list(
+                "external_id", "id"
+            )
         )
-    )
     Item.sources.through.objects.bulk_create(
         [Item.sources.through(item_id=ids[key], source_id=source.pk) for key in keys],
         ignore_conflicts=True,
     )
-    _link_hashtags(records, ids)
+    _link_hashtags(records, items, ids)
     return StoreResult(stored=len(items), new=len(set(keys) - known))
 
 
@@ -71,7 +78,7 @@ def _item(platform: str, record: ItemRecord, people: dict[str, int], *, now: dat
         external_id=record.external_id,
         url=_http_url(record.url),
         title=plain_text(record.title, limit=500),
-        text=plain_text(html, limit=20_000),
+        text=text_of_clean_html(html, limit=20_000),
         html=html,
         author_id=people.get(record.author.external_id) if record.author else None,
         published_at=published,
@@ -109,14 +116,19 @@ def _upsert_people(platform: str, authors: list[AuthorRecord]) -> dict[str, int]
     )
 
 
-def _link_hashtags(records: list[ItemRecord], item_ids: dict[str, int]) -> None:
+def _link_hashtags(records: list[ItemRecord], items: list[Item], item_ids: dict[str, int]) -> None:
+    """Link each item to its platform tags or categories and the hashtags in its text."""
     wanted: dict[str, str] = {}
     pairs: set[tuple[str, str]] = set()
-    for record in records:
-        for tag in record.hashtags:
-            name = normalise(plain_text(tag))
+    plain: dict[str, str] = {}  # a feed repeats its few tags on every post
+    for record, item in zip(records, items, strict=True):
+        for tag in [*record.hashtags, *find_in_text(item.text)]:
+            text = plain.get(tag)
+            if text is None:
+                text = plain[tag] = plain_text(tag)
+            name = normalise(text)
             if name:
-                wanted.setdefault(name, display_form(plain_text(tag)))
+                wanted.setdefault(name, display_form(text))
                 pairs.add((record.external_id, name))
     if not wanted:
         return

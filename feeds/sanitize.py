@@ -6,6 +6,7 @@ autoescaped by templates.
 
 import html
 import re
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 import nh3
@@ -30,7 +31,12 @@ URL_ATTRIBUTES = {"href", "src", "cite"}
 SAFE_SCHEMES = {"http", "https", "mailto"}
 # Removed together with everything inside them.
 DROP_WITH_CONTENT = {"script", "style", "iframe", "noscript", "svg", "math", "template", "object"}
-_SPACE = re.compile(r"\s+")
+# What makes nh3 hand plain text back changed: markup, entities, NUL, a byte-order mark, lone
+# surrogates (which it refuses). Text without them comes back as it went in.
+_NEEDS_PARSING = re.compile(r"[<&\x00\ufeff\ud800-\udfff]")
+# A tag as nh3 writes it (values always double-quoted, and may hold ">"), plus the newline an
+# HTML parser drops right after <pre>.
+_WRITTEN_TAG = re.compile(r'<pre\b[^>"]*(?:"[^"]*"[^>"]*)*>\n?|<[^>"]*(?:"[^"]*"[^>"]*)*>')
 
 
 def clean_html(fragment: str, *, base_url: str = "") -> str:
@@ -38,13 +44,7 @@ def clean_html(fragment: str, *, base_url: str = "") -> str:
     mailto URLs only (resolved against `base_url`), rel="noopener noreferrer nofollow ugc"."""
 
     def resolve(tag: str, attribute: str, value: str) -> str | None:
-        # nh3 checks schemes before calling this, so a relative URL is checked again after
-        # joining: a hostile base (`javascript:...`) must not lend it its scheme.
-        if attribute not in URL_ATTRIBUTES:
-            return value
-        joined = urljoin(base_url, value) if base_url else value
-        scheme = urlsplit(joined).scheme.lower()
-        return joined if scheme in SAFE_SCHEMES or (not scheme and not base_url) else None
+        return _resolved_url(base_url, value) if attribute in URL_ATTRIBUTES else value
 
     return nh3.clean(
         fragment,
@@ -57,8 +57,27 @@ def clean_html(fragment: str, *, base_url: str = "") -> str:
     )
 
 
+@lru_cache(maxsize=4096)  # a feed's posts repeat their links (about page, tag pages, images)
+def _resolved_url(base_url: str, value: str) -> str | None:
+    # nh3 checks schemes before calling this, so a relative URL is checked again after
+    # joining: a hostile base (`javascript:...`) must not lend it its scheme.
+    joined = urljoin(base_url, value) if base_url else value
+    scheme = urlsplit(joined).scheme.lower()
+    return joined if scheme in SAFE_SCHEMES or (not scheme and not base_url) else None
+
+
 def plain_text(fragment: str, *, limit: int | None = None) -> str:
     """Markup stripped, entities decoded, whitespace collapsed: for titles, names, previews."""
-    text = html.unescape(nh3.clean(fragment, tags=set(), clean_content_tags=DROP_WITH_CONTENT))
-    text = _SPACE.sub(" ", text).strip()
+    if _NEEDS_PARSING.search(fragment):
+        fragment = html.unescape(
+            nh3.clean(fragment, tags=set(), clean_content_tags=DROP_WITH_CONTENT)
+        )
+    text = " ".join(fragment.split())  # split() and regex \s agree on what whitespace is
+    return text[:limit] if limit else text
+
+
+def text_of_clean_html(cleaned: str, *, limit: int | None = None) -> str:
+    """`plain_text(cleaned)` for HTML that `clean_html` returned, without parsing it again:
+    its tags are dropped as nh3 wrote them, its entities decoded, its whitespace collapsed."""
+    text = " ".join(html.unescape(_WRITTEN_TAG.sub("", cleaned)).split())
     return text[:limit] if limit else text

@@ -108,3 +108,30 @@ def test_links_with_dangerous_schemes_are_not_stored():
     store_items(SourceFactory(), [record(1, url="javascript:alert(1)")], now=NOW)
 
     assert Item.objects.get().url == ""
+
+
+def test_a_relayed_copy_adds_a_post_but_never_rewrites_one():
+    source = SourceFactory()
+    store_items(source, [record(1, title="Original")], now=NOW)
+
+    relayed = [
+        record(1, title="Rewritten by a relaying server", authoritative=False),
+        record(2, title="Only seen relayed", authoritative=False),
+    ]
+    store_items(source, relayed, now=NOW)
+
+    assert Item.objects.get(external_id=record(1).external_id).title == "Original"
+    assert Item.objects.filter(title="Only seen relayed").exists()
+
+
+def test_hashtags_written_in_the_text_are_linked_too():
+    store_items(
+        SourceFactory(),
+        [record(1, hashtags=[], html="<p>Notes for #SUB101 and #OpenScience, issue #4</p>")],
+        now=NOW,
+    )
+
+    assert sorted(Item.objects.get().hashtags.values_list("name", flat=True)) == [
+        "openscience",
+        "sub101",
+    ]

@@ -54,6 +54,9 @@ class ItemRecord:
     reply_count: int = 0
     like_count: int = 0
     repost_count: int = 0
+    # False when the platform relays a post it does not own (a Mastodon server showing a
+    # status from another server): such a copy may add a new item, never rewrite one.
+    authoritative: bool = True
 
 
 @dataclass

@@ -84,8 +84,16 @@ _READ_KEYS = {
 _EMAIL = re.compile(
     r"""(([a-zA-Z0-9\_\-\.\+]+)@((\[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.)|(([a-zA-Z0-9\-]+\.)+))([a-zA-Z]{2,4}|[0-9]{1,3})(\]?))(\?subject=\S+)?"""
 )
+_ELEMENT = re.compile(rb"<\w")
+_ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _QUERY_ENTITY = re.compile("&([A-Za-z0-9_]+);")
 _QUOTE = {'"': "&quot;"}
+# An absolute http(s) URL that urljoin would hand back unchanged whatever the base: lower-case
+# scheme, plain ASCII host, no whitespace or controls, no empty query or fragment.
+_PLAIN_URL = re.compile(
+    r"https?://[A-Za-z0-9.\-_~%!$&'()*+,;=:@]+(?:/[^\x00-\x20?#]*)?"
+    r"(?:\?[^\x00-\x20#]+)?(?:#[^\x00-\x20]+)?"
+)
 
 
 class Unsupported(Exception):
@@ -103,6 +111,9 @@ def parse(body: bytes, *, url: str) -> tuple[dict, list[dict], str]:
     if not result.get("encoding"):
         raise Unsupported("unknown encoding")
     doctype_version, data, _ = replace_doctype(data)
+    first_element = _ELEMENT.search(data)
+    if _ENTITY.search(data, 0, first_element.start() if first_element else len(data)):
+        raise ConnectorError(ENTITIES_REFUSED)  # however far down the prolog hides them
     reader = _Reader(url)
     feed, entries = reader.read(*_tree(data))
     return feed, entries, doctype_version or reader.version
@@ -157,6 +168,16 @@ def _clean(text: str) -> str:
     except (UnicodeEncodeError, UnicodeDecodeError):
         pass
     return text.translate(_cp1252)
+
+
+def is_plain_url(url: str) -> bool:
+    """True if `url` is an absolute http(s) URL that `urljoin(any_base, url)` returns as is."""
+    return _PLAIN_URL.fullmatch(url) is not None
+
+
+def join(base: str, url: str) -> str:
+    """feedparser's `_urljoin(base, url)`, without the work when `url` is already plain."""
+    return url if _PLAIN_URL.fullmatch(url) else _urljoin(base, url)
 
 
 def _enforce_href(attrs: dict[str, str]) -> None:
@@ -497,7 +518,7 @@ class _Reader:
             context["link"] = _QUERY_ENTITY.sub(r"&\g<1>", value)
             return
         self._leaf(element)
-        attrs["href"] = _urljoin(base or "", attrs["href"])
+        attrs["href"] = join(base or "", attrs["href"])
         if attrs["rel"] == "enclosure":
             enclosure = {k: v for k, v in attrs.items() if k != "rel"}
             context.setdefault("enclosures", []).append(enclosure)
@@ -570,7 +591,7 @@ class _Reader:
         """An element's text as feedparser pops it, resolved against `base` when given."""
         text = _raw(element)
         if base is not None and text:
-            text = _urljoin(base or "", text)
+            text = join(base or "", text)
         return _clean(text)
 
     def _text(self, element: Any, content_type: str) -> tuple[str, str]:

@@ -179,6 +179,8 @@ def _item(wrapper: dict, *, host: str) -> ItemRecord | None:
         reply_count=_count(status.get("replies_count")),
         like_count=_count(status.get("favourites_count")),
         repost_count=_count(status.get("reblogs_count")),
+        # Any server can relay a status under its `uri`; only its home server may edit it.
+        authoritative=(urlsplit(uri).hostname or "") == host,
     )
 
 
