@@ -34,6 +34,7 @@ from sources.connectors.base import (
     Target,
 )
 from sources.connectors.http_status import raise_for_status, retry_time
+from sources.connectors.payload import as_dict, as_list, as_str, count, http_url, is_int
 
 SEARCH = "/xrpc/app.bsky.feed.searchPosts"
 CREATE_SESSION = "/xrpc/com.atproto.server.createSession"
@@ -97,14 +98,18 @@ def parse_post(post: Any) -> tuple[ItemRecord, datetime] | None:
     """A PostView as (record, the time search sorts it by), or None if it is malformed."""
     if not isinstance(post, dict):
         return None
-    author, record = _dict(post.get("author")), _dict(post.get("record"))
-    uri, did, handle = _str(post.get("uri")), _str(author.get("did")), _str(author.get("handle"))
+    author, record = as_dict(post.get("author")), as_dict(post.get("record"))
+    uri, did, handle = (
+        as_str(post.get("uri")),
+        as_str(author.get("did")),
+        as_str(author.get("handle")),
+    )
     created, indexed = _time(record.get("createdAt")), _time(post.get("indexedAt"))
     sort_at = indexed or created
     if not uri.startswith("at://") or not did or not handle or sort_at is None:
         return None
-    html, tags = render_text(_str(record.get("text")), _list(record.get("facets")))
-    tags += [t for t in _list(record.get("tags")) if isinstance(t, str) and t not in tags]
+    html, tags = render_text(as_str(record.get("text")), as_list(record.get("facets")))
+    tags += [t for t in as_list(record.get("tags")) if isinstance(t, str) and t not in tags]
     profile = f"{WEB}/profile/{quote(handle, safe='')}"
     item = ItemRecord(
         external_id=uri,
@@ -112,17 +117,17 @@ def parse_post(post: Any) -> tuple[ItemRecord, datetime] | None:
         html=html,
         author=AuthorRecord(
             external_id=did,
-            name=_str(author.get("displayName")) or handle,
+            name=as_str(author.get("displayName")) or handle,
             handle=f"@{handle}",
             profile_url=profile,
-            avatar_url=_http(author.get("avatar")),
+            avatar_url=http_url(author.get("avatar")),
         ),
         published_at=created or indexed,
         hashtags=tags,
-        media=_media(_dict(post.get("embed"))),
-        reply_count=_int(post.get("replyCount")),
-        like_count=_int(post.get("likeCount")),
-        repost_count=_int(post.get("repostCount")),
+        media=_media(as_dict(post.get("embed"))),
+        reply_count=count(post.get("replyCount")),
+        like_count=count(post.get("likeCount")),
+        repost_count=count(post.get("repostCount")),
     )
     return item, sort_at
 
@@ -137,20 +142,23 @@ def render_text(text: str, facets: list[Any]) -> tuple[str, list[str]]:
     spans: list[tuple[int, int, str]] = []
     tags: list[str] = []
     for facet in facets:
-        index, features = _dict(_dict(facet).get("index")), _list(_dict(facet).get("features"))
+        index, features = (
+            as_dict(as_dict(facet).get("index")),
+            as_list(as_dict(facet).get("features")),
+        )
         start, end = index.get("byteStart"), index.get("byteEnd")
-        if not (_is_int(start) and _is_int(end) and 0 <= start < end <= len(data)):
+        if not (is_int(start) and is_int(end) and 0 <= start < end <= len(data)):
             continue
-        for feature in map(_dict, features):
-            kind, href = _str(feature.get("$type")), ""
+        for feature in map(as_dict, features):
+            kind, href = as_str(feature.get("$type")), ""
             if kind == FACET + "link":
-                href = _http(feature.get("uri"))
-            elif kind == FACET + "tag" and _str(feature.get("tag")):
-                tag = _str(feature.get("tag"))
+                href = http_url(feature.get("uri"))
+            elif kind == FACET + "tag" and as_str(feature.get("tag")):
+                tag = as_str(feature.get("tag"))
                 tags += [tag] if tag not in tags else []
                 href = f"{WEB}/hashtag/{quote(tag, safe='')}"
-            elif kind == FACET + "mention" and _str(feature.get("did")).startswith("did:"):
-                href = f"{WEB}/profile/{quote(_str(feature.get('did')), safe=':')}"
+            elif kind == FACET + "mention" and as_str(feature.get("did")).startswith("did:"):
+                href = f"{WEB}/profile/{quote(as_str(feature.get('did')), safe=':')}"
             if href:
                 spans.append((start, end, href))
                 break
@@ -166,30 +174,38 @@ def render_text(text: str, facets: list[Any]) -> tuple[str, list[str]]:
 
 
 def _media(embed: dict) -> list[dict[str, str]]:
-    kind = _str(embed.get("$type"))
+    kind = as_str(embed.get("$type"))
     if kind == "app.bsky.embed.recordWithMedia#view":
-        return _media(_dict(embed.get("media")))
+        return _media(as_dict(embed.get("media")))
     if kind == "app.bsky.embed.images#view":
         return [
-            {"type": "image", "url": _http(image.get("fullsize")), "alt": _str(image.get("alt"))}
-            for image in map(_dict, _list(embed.get("images")))
-            if _http(image.get("fullsize"))
+            {
+                "type": "image",
+                "url": http_url(image.get("fullsize")),
+                "alt": as_str(image.get("alt")),
+            }
+            for image in map(as_dict, as_list(embed.get("images")))
+            if http_url(image.get("fullsize"))
         ]
     if kind == "app.bsky.embed.external#view":
-        external = _dict(embed.get("external"))
-        if _http(external.get("uri")):
+        external = as_dict(embed.get("external"))
+        if http_url(external.get("uri")):
             return [
                 {
                     "type": "link",
-                    "url": _http(external.get("uri")),
-                    "title": _str(external.get("title")),
-                    "description": _str(external.get("description")),
-                    "thumb": _http(external.get("thumb")),
+                    "url": http_url(external.get("uri")),
+                    "title": as_str(external.get("title")),
+                    "description": as_str(external.get("description")),
+                    "thumb": http_url(external.get("thumb")),
                 }
             ]
-    if kind == "app.bsky.embed.video#view" and _http(embed.get("thumbnail")):
+    if kind == "app.bsky.embed.video#view" and http_url(embed.get("thumbnail")):
         return [
-            {"type": "video", "url": _http(embed.get("thumbnail")), "alt": _str(embed.get("alt"))}
+            {
+                "type": "video",
+                "url": http_url(embed.get("thumbnail")),
+                "alt": as_str(embed.get("alt")),
+            }
         ]
     return []
 
@@ -230,7 +246,7 @@ def _posts_and_cursor(body: bytes) -> tuple[list[Any], str]:
     posts = payload.get("posts")
     if not isinstance(posts, list):
         raise ConnectorError(UNEXPECTED)
-    return posts, _str(payload.get("cursor"))
+    return posts, as_str(payload.get("cursor"))
 
 
 def _session(*, stale: _Session | None = None) -> _Session:
@@ -280,7 +296,7 @@ def _refresh(session: _Session) -> _Session | None:
 
 def _session_from(body: bytes) -> _Session:
     payload = _json(body)
-    access, refresh = _str(payload.get("accessJwt")), _str(payload.get("refreshJwt"))
+    access, refresh = as_str(payload.get("accessJwt")), as_str(payload.get("refreshJwt"))
     if not access or not refresh:
         raise ConnectorError(UNEXPECTED)
     return _Session(access, refresh, _jwt_expiry(access))
@@ -294,7 +310,7 @@ def _jwt_expiry(token: str) -> float:
         exp = claims["exp"]
     except (IndexError, KeyError, TypeError, ValueError, RecursionError):
         return 0.0
-    return float(exp) if _is_int(exp) else 0.0
+    return float(exp) if is_int(exp) else 0.0
 
 
 def _call(method: str, url: str, *, token: str = "", body: dict | None = None) -> net.Response:
@@ -378,33 +394,3 @@ def _time(value: Any) -> datetime | None:
 
 def _plain(data: bytes) -> str:
     return escape(data.decode("utf-8", "replace")).replace("\n", "<br>")
-
-
-def _http(value: Any) -> str:
-    """`value` if it is an absolute http(s) URL, else nothing."""
-    url = _str(value)
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # e.g. an unclosed IPv6 bracket
-        return ""
-    return url if parts.scheme in ("http", "https") and parts.netloc else ""
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _dict(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list:
-    return value if isinstance(value, list) else []
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _int(value: Any) -> int:
-    return value if _is_int(value) and value > 0 else 0

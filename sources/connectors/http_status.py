@@ -9,6 +9,15 @@ from sources.connectors.base import ConnectorError
 MAX_RETRY_DELAY = timedelta(hours=24)
 
 
+def get(url: str, *, headers: dict[str, str] | None = None) -> net.Response:
+    """GET `url` through the guarded client; its refusals and failures become ConnectorError
+    (permanent when the address itself is refused). Any HTTP status is returned."""
+    try:
+        return net.get(url, headers=headers)
+    except net.FetchError as exc:
+        raise ConnectorError(exc.message, permanent=isinstance(exc, net.BlockedAddress)) from exc
+
+
 def raise_for_status(response: net.Response) -> None:
     """Raise ConnectorError for any non-2xx status; 429/503 carry the server's retry time."""
     if 200 <= response.status < 300:

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit
 
 from sources import net
+from sources.connectors import http_status
 from sources.connectors.base import (
     AuthorRecord,
     ConnectorError,
@@ -28,6 +29,7 @@ from sources.connectors.base import (
     Target,
 )
 from sources.connectors.http_status import MAX_RETRY_DELAY, raise_for_status, retry_time
+from sources.connectors.payload import as_list, as_str, count, http_url
 
 TIMELINE = "/api/v1/timelines/tag/"
 PAGE_SIZE = 40  # Mastodon's maximum `limit`
@@ -133,10 +135,7 @@ def parse(body: bytes, *, url: str) -> Page:
 
 
 def _get(url: str) -> net.Response:
-    try:
-        response = net.get(url, headers={"Accept": "application/json"})
-    except net.FetchError as exc:
-        raise ConnectorError(exc.message, permanent=isinstance(exc, net.BlockedAddress)) from exc
+    response = http_status.get(url, headers={"Accept": "application/json"})
     headers = response.headers
     if response.status == 429:
         retry_at = reset_time(headers.get("X-RateLimit-Reset", ""))
@@ -159,13 +158,13 @@ def _item(wrapper: dict, *, host: str) -> ItemRecord | None:
     status = wrapper.get("reblog") or wrapper  # a boost stands for the boosted status
     if not isinstance(status, dict):
         return None
-    uri = _str(status.get("uri")).strip()
+    uri = as_str(status.get("uri")).strip()
     published = _datetime(status.get("created_at"))
     if not uri or len(uri) > MAX_KEY_LENGTH or published is None:
         return None
-    url = _http_url(status.get("url")) or _http_url(uri)
-    html = _str(status.get("content"))
-    if spoiler := _str(status.get("spoiler_text")).strip():
+    url = http_url(status.get("url")) or http_url(uri)
+    html = as_str(status.get("content"))
+    if spoiler := as_str(status.get("spoiler_text")).strip():
         html = f"<p><strong>CW: {escape(spoiler)}</strong></p>{html}"
     return ItemRecord(
         external_id=uri,
@@ -173,12 +172,12 @@ def _item(wrapper: dict, *, host: str) -> ItemRecord | None:
         html=html,
         author=_author(status.get("account"), host=host),
         published_at=published,
-        hashtags=[name for tag in _list(status.get("tags"))[:MAX_TAGS] if (name := _tag(tag))],
-        media=[m for a in _list(status.get("media_attachments"))[:MAX_MEDIA] if (m := _image(a))],
+        hashtags=[name for tag in as_list(status.get("tags"))[:MAX_TAGS] if (name := _tag(tag))],
+        media=[m for a in as_list(status.get("media_attachments"))[:MAX_MEDIA] if (m := _image(a))],
         base_url=url,
-        reply_count=_count(status.get("replies_count")),
-        like_count=_count(status.get("favourites_count")),
-        repost_count=_count(status.get("reblogs_count")),
+        reply_count=count(status.get("replies_count")),
+        like_count=count(status.get("favourites_count")),
+        repost_count=count(status.get("reblogs_count")),
         # Any server can relay a status under its `uri`; only its home server may edit it.
         authoritative=(urlsplit(uri).hostname or "") == host,
     )
@@ -190,32 +189,32 @@ def _author(account: Any, *, host: str) -> AuthorRecord | None:
     server's own (and stays right when the API sits under a path, as in the simulator)."""
     if not isinstance(account, dict):
         return None
-    profile = _http_url(account.get("url"))
+    profile = http_url(account.get("url"))
     if not profile or len(profile) > MAX_KEY_LENGTH:
         return None
-    username = _str(account.get("username")).strip()
-    acct = _str(account.get("acct")).strip().lstrip("@") or username
+    username = as_str(account.get("username")).strip()
+    acct = as_str(account.get("acct")).strip().lstrip("@") or username
     if acct and "@" not in acct:
         acct = f"{acct}@{urlsplit(profile).hostname or host}"
     return AuthorRecord(
         external_id=profile,
-        name=_str(account.get("display_name")).strip() or username,
+        name=as_str(account.get("display_name")).strip() or username,
         handle=f"@{acct}" if acct else "",
         profile_url=profile,
-        avatar_url=_http_url(account.get("avatar")),
+        avatar_url=http_url(account.get("avatar")),
     )
 
 
 def _tag(tag: Any) -> str:
-    name = _str(tag.get("name")).strip() if isinstance(tag, dict) else ""
+    name = as_str(tag.get("name")).strip() if isinstance(tag, dict) else ""
     return name if _HASHTAG.fullmatch(name) else ""
 
 
 def _image(attachment: Any) -> dict[str, str] | None:
     if not isinstance(attachment, dict) or attachment.get("type") != "image":
         return None
-    url = _http_url(attachment.get("url"))
-    alt = _str(attachment.get("description"))[:1500]
+    url = http_url(attachment.get("url"))
+    alt = as_str(attachment.get("description"))[:1500]
     return {"type": "image", "url": url, "alt": alt} if url else None
 
 
@@ -302,22 +301,3 @@ def _datetime(value: Any) -> datetime | None:
         return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
     except (ValueError, OverflowError):  # e.g. year 1 with a positive offset
         return None
-
-
-def _http_url(value: Any) -> str:
-    url = _str(value).strip()
-    ok = url.lower().startswith(("http://", "https://")) and len(url) <= MAX_URL_LENGTH
-    return url if ok else ""
-
-
-def _count(value: Any) -> int:
-    ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
-    return min(value, 2**31 - 1) if ok else 0
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _list(value: Any) -> list:
-    return value if isinstance(value, list) else []

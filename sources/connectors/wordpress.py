@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 from sources import net
-from sources.connectors import rss
+from sources.connectors import http_status, rss
 from sources.connectors.base import (
     AuthorRecord,
     ConnectorError,
@@ -38,6 +38,7 @@ from sources.connectors.base import (
     Target,
 )
 from sources.connectors.http_status import raise_for_status
+from sources.connectors.payload import as_str, http_url
 
 API_REL = "https://api.w.org/"
 PER_PAGE = 50
@@ -71,7 +72,7 @@ def find_api_root(page: net.Response) -> str | None:
         hrefs += _ApiLinks.read(page.body)
     for href in hrefs:
         try:
-            root = _http(urljoin(page.url, href.strip()))
+            root = http_url(urljoin(page.url, href.strip()))
         except ValueError:  # an unclosed IPv6 bracket
             continue
         if root and _host(root) is not None and _host(root) == _host(page.url):
@@ -152,7 +153,7 @@ def _item(post: Any, *, url: str) -> ItemRecord | None:
     guid."""
     if not isinstance(post, dict):
         return None
-    link = _http(post.get("link"))
+    link = http_url(post.get("link"))
     guid = _rendered(post.get("guid")).strip() or link
     if not guid:
         return None
@@ -172,22 +173,22 @@ def _item(post: Any, *, url: str) -> ItemRecord | None:
 
 def _author(author: dict, *, url: str) -> AuthorRecord | None:
     """The embedded author, keyed like the feed's `<dc:creator>` (the same display name)."""
-    name = _str(author.get("name")).strip()
+    name = as_str(author.get("name")).strip()
     if not name:
         return None
     avatars = author.get("avatar_urls") if isinstance(author.get("avatar_urls"), dict) else {}
     return AuthorRecord(
         external_id=rss.item_key(url, name),
         name=name,
-        profile_url=_http(author.get("link")),
-        avatar_url=_http(avatars.get("96")),
+        profile_url=http_url(author.get("link")),
+        avatar_url=http_url(avatars.get("96")),
     )
 
 
 def _term_names(groups: Any) -> list[str]:
     """Names of the embedded categories and tags (`[[categories…], [tags…]]`), once each."""
     names = [
-        _str(term.get("name")).strip()
+        as_str(term.get("name")).strip()
         for group in (groups if isinstance(groups, list) else [])
         for term in (group if isinstance(group, list) else [])
         if isinstance(term, dict)
@@ -196,8 +197,10 @@ def _term_names(groups: Any) -> list[str]:
 
 
 def _featured(media: dict) -> list[dict[str, str]]:
-    source = _http(media.get("source_url"))
-    return [{"url": source, "type": "image", "alt": _str(media.get("alt_text"))}] if source else []
+    source = http_url(media.get("source_url"))
+    return (
+        [{"url": source, "type": "image", "alt": as_str(media.get("alt_text"))}] if source else []
+    )
 
 
 def _feed_fallback(posts_url: str) -> tuple[str, str] | None:
@@ -209,10 +212,7 @@ def _feed_fallback(posts_url: str) -> tuple[str, str] | None:
 
 
 def _get(url: str, headers: dict[str, str] | None = None) -> net.Response:
-    try:
-        return net.get(url, headers={"Accept": "application/json", **(headers or {})})
-    except net.FetchError as exc:
-        raise ConnectorError(exc.message, permanent=isinstance(exc, net.BlockedAddress)) from exc
+    return http_status.get(url, headers={"Accept": "application/json", **(headers or {})})
 
 
 def _checked(response: net.Response) -> net.Response:
@@ -324,23 +324,9 @@ def _host(url: str) -> tuple[str | None, int | None] | None:
 
 
 def _rendered(value: Any) -> str:
-    return _str(value.get("rendered")) if isinstance(value, dict) else ""
+    return as_str(value.get("rendered")) if isinstance(value, dict) else ""
 
 
 def _first(value: Any) -> dict:
     first = value[0] if isinstance(value, list) and value else None
     return first if isinstance(first, dict) else {}
-
-
-def _http(value: Any) -> str:
-    """`value` if it is an http(s) URL that fits a URL column, else ""."""
-    url = _str(value).strip()
-    try:
-        scheme = urlsplit(url).scheme
-    except ValueError:  # e.g. an unclosed IPv6 bracket
-        return ""
-    return url if scheme in ("http", "https") and len(url) <= 2000 else ""
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""

@@ -15,12 +15,12 @@ Cursor: the newest `date` seen. A poll with a cursor asks for `after=<cursor>` a
 import json
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 
 from sources import net
-from sources.connectors import rss
+from sources.connectors import http_status, rss
 from sources.connectors.base import (
     AuthorRecord,
     ConnectorError,
@@ -30,6 +30,7 @@ from sources.connectors.base import (
     Target,
 )
 from sources.connectors.http_status import raise_for_status
+from sources.connectors.payload import as_str, http_url
 
 NUMBER = 40
 MAX_PAGES = 5
@@ -83,17 +84,17 @@ def parse(body: bytes) -> tuple[list[ItemRecord], bool]:
 def _item(post: Any) -> ItemRecord | None:
     if not isinstance(post, dict):
         return None
-    link = _http(post.get("URL"))
+    link = http_url(post.get("URL"))
     if not link:
         return None
     author = post.get("author") if isinstance(post.get("author"), dict) else {}
     discussion = post.get("discussion") if isinstance(post.get("discussion"), dict) else {}
-    image = _http(post.get("featured_image"))
+    image = http_url(post.get("featured_image"))
     return ItemRecord(
-        external_id=rss.item_key(link, _str(post.get("guid")).strip() or link),
+        external_id=rss.item_key(link, as_str(post.get("guid")).strip() or link),
         url=link,
-        title=_str(post.get("title")),
-        html=_str(post.get("content")) or _str(post.get("excerpt")),
+        title=as_str(post.get("title")),
+        html=as_str(post.get("content")) or as_str(post.get("excerpt")),
         author=_author(author, link=link),
         published_at=_iso_utc(post.get("date")),
         hashtags=_term_names(post.get("tags"), post.get("categories")),
@@ -106,21 +107,21 @@ def _item(post: Any) -> ItemRecord | None:
 
 def _author(author: dict, *, link: str) -> AuthorRecord | None:
     """Keyed like the blog feed's `<dc:creator>`: the display name on the post's host."""
-    name = _str(author.get("name")).strip()
+    name = as_str(author.get("name")).strip()
     if not name:
         return None
     return AuthorRecord(
         external_id=rss.item_key(link, name),
         name=name,
-        profile_url=_http(author.get("URL")) or _http(author.get("profile_URL")),
-        avatar_url=_http(author.get("avatar_URL")),
+        profile_url=http_url(author.get("URL")) or http_url(author.get("profile_URL")),
+        avatar_url=http_url(author.get("avatar_URL")),
     )
 
 
 def _term_names(*groups: Any) -> list[str]:
     """Names from `{"Name": {"name": ...}}` maps, once each (PHP sends an empty map as `[]`)."""
     names = [
-        _str(term.get("name")).strip()
+        as_str(term.get("name")).strip()
         for terms in groups
         if isinstance(terms, dict)
         for term in terms.values()
@@ -130,10 +131,7 @@ def _term_names(*groups: Any) -> list[str]:
 
 
 def _get(url: str, headers: dict[str, str] | None = None) -> net.Response:
-    try:
-        return net.get(url, headers={"Accept": "application/json", **(headers or {})})
-    except net.FetchError as exc:
-        raise ConnectorError(exc.message, permanent=isinstance(exc, net.BlockedAddress)) from exc
+    return http_status.get(url, headers={"Accept": "application/json", **(headers or {})})
 
 
 def _checked(response: net.Response) -> net.Response:
@@ -169,20 +167,5 @@ def _iso_utc(value: Any) -> datetime | None:
         return None
 
 
-def _http(value: Any) -> str:
-    """`value` if it is an http(s) URL with a host that fits a URL column, else ""."""
-    url = _str(value).strip()
-    try:
-        parts = urlsplit(url)
-        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
-    except ValueError:  # e.g. an unclosed IPv6 bracket
-        return ""
-    return url if ok and len(url) <= 2000 else ""
-
-
 def _int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""

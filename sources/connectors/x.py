@@ -35,6 +35,7 @@ from sources.connectors.base import (
     Target,
 )
 from sources.connectors.http_status import retry_time
+from sources.connectors.payload import as_dict, as_list, as_str, count, http_url, is_int
 
 READS_PER_ITEM = 1  # X bills each post returned as one read
 SEARCH = "/2/tweets/search/recent"
@@ -150,27 +151,27 @@ def parse(body: bytes) -> Page:
     meta = payload.get("meta", {})
     if not (isinstance(data, list) and isinstance(includes, dict) and isinstance(meta, dict)):
         raise ConnectorError(UNEXPECTED)
-    users = {_id(u.get("id")): u for u in map(_dict, _list(includes.get("users")))}
-    media = {_str(m.get("media_key")): m for m in map(_dict, _list(includes.get("media")))}
+    users = {_id(u.get("id")): u for u in map(as_dict, as_list(includes.get("users")))}
+    media = {as_str(m.get("media_key")): m for m in map(as_dict, as_list(includes.get("media")))}
     items = [item for item in (_item(t, users, media) for t in data) if item is not None]
     newest = _id(meta.get("newest_id")) or max(
         (item.external_id for item in items), key=int, default=""
     )
-    return Page(items=items, newest_id=newest, next_token=_str(meta.get("next_token")))
+    return Page(items=items, newest_id=newest, next_token=as_str(meta.get("next_token")))
 
 
 def _item(tweet: Any, users: dict[str, dict], media: dict[str, dict]) -> ItemRecord | None:
-    tweet = _dict(tweet)
+    tweet = as_dict(tweet)
     tweet_id = _id(tweet.get("id"))
     if not tweet_id:
         return None
     author_id = _id(tweet.get("author_id"))
     user = users.get(author_id, {}) if author_id else {}
-    username = _str(user.get("username"))
+    username = as_str(user.get("username"))
     username = username if _USERNAME.fullmatch(username) else ""
-    text_html, tags = render_text(_str(tweet.get("text")), _dict(tweet.get("entities")))
-    metrics = _dict(tweet.get("public_metrics"))
-    keys = _list(_dict(tweet.get("attachments")).get("media_keys"))
+    text_html, tags = render_text(as_str(tweet.get("text")), as_dict(tweet.get("entities")))
+    metrics = as_dict(tweet.get("public_metrics"))
+    keys = as_list(as_dict(tweet.get("attachments")).get("media_keys"))
     attached = [media.get(key) for key in keys if isinstance(key, str)]
     return ItemRecord(
         external_id=tweet_id,
@@ -180,9 +181,9 @@ def _item(tweet: Any, users: dict[str, dict], media: dict[str, dict]) -> ItemRec
         published_at=_time(tweet.get("created_at")) or _snowflake_time(tweet_id),
         hashtags=tags,
         media=[entry for entry in map(_media, attached) if entry],
-        reply_count=_int(metrics.get("reply_count")),
-        like_count=_int(metrics.get("like_count")),
-        repost_count=_int(metrics.get("retweet_count")),
+        reply_count=count(metrics.get("reply_count")),
+        like_count=count(metrics.get("like_count")),
+        repost_count=count(metrics.get("retweet_count")),
     )
 
 
@@ -190,10 +191,10 @@ def _author(author_id: str, user: dict, username: str) -> AuthorRecord:
     """The post's author from the `author_id` expansion; `username` is already checked."""
     return AuthorRecord(
         external_id=author_id,
-        name=_str(user.get("name")) or username,
+        name=as_str(user.get("name")) or username,
         handle=f"@{username}" if username else "",
         profile_url=f"{WEB}/{username}" if username else "",
-        avatar_url=_http(user.get("profile_image_url")),
+        avatar_url=http_url(user.get("profile_image_url")),
     )
 
 
@@ -207,19 +208,19 @@ def render_text(text: str, entities: dict) -> tuple[str, list[str]]:
     spans: list[tuple[int, int, str, str]] = []
     tags: list[str] = []
     for kind in ("urls", "hashtags", "mentions"):
-        for entity in map(_dict, _list(entities.get(kind))):
+        for entity in map(as_dict, as_list(entities.get(kind))):
             start, end = entity.get("start"), entity.get("end")
-            if not (_is_int(start) and _is_int(end) and 0 <= start < end <= len(text)):
+            if not (is_int(start) and is_int(end) and 0 <= start < end <= len(text)):
                 continue
             label, href = _plain(text[start:end]), ""
             if kind == "urls":
-                href = _http(entity.get("expanded_url"))
-                label = _plain(_str(entity.get("display_url"))) if href else label
-                href = href or _http(entity.get("url"))
-            elif kind == "hashtags" and _HASHTAG.fullmatch(_str(entity.get("tag"))):
+                href = http_url(entity.get("expanded_url"))
+                label = _plain(as_str(entity.get("display_url"))) if href else label
+                href = href or http_url(entity.get("url"))
+            elif kind == "hashtags" and _HASHTAG.fullmatch(as_str(entity.get("tag"))):
                 tags += [entity["tag"]] if entity["tag"] not in tags else []
                 href = f"{WEB}/hashtag/{quote(entity['tag'])}"
-            elif kind == "mentions" and _USERNAME.fullmatch(_str(entity.get("username"))):
+            elif kind == "mentions" and _USERNAME.fullmatch(as_str(entity.get("username"))):
                 href = f"{WEB}/{entity['username']}"
             if href:
                 spans.append((start, end, href, label or _plain(text[start:end])))
@@ -234,15 +235,15 @@ def render_text(text: str, entities: dict) -> tuple[str, list[str]]:
 
 
 def _media(entry: Any) -> dict[str, str] | None:
-    entry = _dict(entry)
-    kind = _str(entry.get("type"))
-    url = _http(entry.get("url") if kind == "photo" else entry.get("preview_image_url"))
+    entry = as_dict(entry)
+    kind = as_str(entry.get("type"))
+    url = http_url(entry.get("url") if kind == "photo" else entry.get("preview_image_url"))
     if not url:
         return None
     return {
         "type": "image" if kind == "photo" else "video",
         "url": url,
-        "alt": _str(entry.get("alt_text")),
+        "alt": as_str(entry.get("alt_text")),
     }
 
 
@@ -300,38 +301,8 @@ def _plain(text: str) -> str:
     return html.escape(html.unescape(text)).replace("\n", "<br>")
 
 
-def _http(value: Any) -> str:
-    """`value` if it is an absolute http(s) URL, else nothing."""
-    url = _str(value)
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return ""
-    return url if parts.scheme in ("http", "https") and parts.netloc else ""
-
-
 def _id(value: Any) -> str:
     """An id as X sends it, a string of digits; an integer is spelled out; else nothing."""
-    if _is_int(value) and value >= 0:
+    if is_int(value) and value >= 0:
         value = str(value)
     return value if isinstance(value, str) and _ID.fullmatch(value) else ""
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _dict(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list:
-    return value if isinstance(value, list) else []
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _int(value: Any) -> int:
-    return value if _is_int(value) and value > 0 else 0
