@@ -24,6 +24,10 @@ def main(argv: list[str] | None = None) -> int:
         "--new-post-every", type=float, default=None, metavar="SECONDS",
         help="publish a post on a random blog this often, so timelines grow",
     )  # fmt: skip
+    parser.add_argument(
+        "--post-chars", type=int, default=900, metavar="N",
+        help="make each blog post's HTML at least N characters (about N + 100 on average)",
+    )  # fmt: skip
     parser.add_argument("--log-requests", action="store_true", help="access log on stderr")
     args = parser.parse_args(argv)
 
@@ -35,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         posts_per_blog=args.posts_per_blog,
         new_post_every=args.new_post_every,
         log_requests=args.log_requests,
+        post_chars=args.post_chars,
     )
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -72,9 +72,12 @@ class Blog:
 class BlogSet:
     """`count` blogs generated from `seed`, each starting with `posts_per_blog` posts."""
 
-    def __init__(self, *, count: int, seed: int, posts_per_blog: int) -> None:
+    def __init__(
+        self, *, count: int, seed: int, posts_per_blog: int, post_chars: int = 900
+    ) -> None:
         self.seed = seed
         self.posts_per_blog = posts_per_blog
+        self.post_chars = post_chars  # a post's HTML is at least this long (plus a last line)
         self._lock = threading.Lock()
         self._cache: dict[tuple[int, str], tuple[int, bytes]] = {}
         start = datetime.now(UTC).replace(microsecond=0)
@@ -104,7 +107,7 @@ class BlogSet:
             author=rng.choice(blog.authors),
             published=published,
             categories=tuple(prose.post_categories(rng, blog.topic)),
-            html=prose.post_html(rng, blog.topic, image=image),
+            html=prose.post_html(rng, blog.topic, image=image, min_chars=self.post_chars),
         )
 
     def get(self, n: int) -> Blog | None:

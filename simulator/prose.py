@@ -163,8 +163,9 @@ def _paragraph(rng: random.Random, topic: str, deck: list[str]) -> str:
     return "<p>" + escape(" ".join(sentences), quote=False) + "</p>"
 
 
-def post_html(rng: random.Random, topic: str, *, image: int | None) -> str:
-    """An HTML body of about 1-1.5 KB; `image` adds `<img src="/static-img/<image>.png">`."""
+def post_html(rng: random.Random, topic: str, *, image: int | None, min_chars: int = 900) -> str:
+    """An HTML body of about 1-1.5 KB (at least `min_chars` before its closing paragraph);
+    `image` adds `<img src="/static-img/<image>.png">`."""
     deck: list[str] = []
     parts = [_paragraph(rng, topic, deck)]
     if rng.random() < 0.4:
@@ -175,7 +176,7 @@ def post_html(rng: random.Random, topic: str, *, image: int | None) -> str:
     if image is not None:
         alt = escape(rng.choice(TOPIC_NOUNS[topic]))
         parts.append(f'<p><img src="/static-img/{image}.png" alt="{alt}"></p>')
-    while sum(map(len, parts)) < 900:
+    while sum(map(len, parts)) < min_chars:
         parts.append(_paragraph(rng, topic, deck))
     parts.append('<p>More about this blog on the <a href="../about/">about page</a>.</p>')
     return "\n".join(parts)

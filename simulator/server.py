@@ -158,6 +158,7 @@ class Simulator:
         seed: int,
         posts_per_blog: int,
         log_requests: bool = False,
+        post_chars: int = 900,
     ) -> None:
         self.log_requests = log_requests
         self._lock = threading.Lock()
@@ -168,7 +169,9 @@ class Simulator:
         self.port: int = self._server.server_address[1]
         self.host = "127.0.0.1" if host in ("", "0.0.0.0") else host  # noqa: S104
         self.base_url = f"http://{self.host}:{self.port}"
-        blog_set = BlogSet(count=blogs, seed=seed, posts_per_blog=posts_per_blog)
+        blog_set = BlogSet(
+            count=blogs, seed=seed, posts_per_blog=posts_per_blog, post_chars=post_chars
+        )
         self.site = Site(self.base_url, self.port, blog_set)
         self._rng = random.Random(seed)  # noqa: S311 (picks a blog, not a secret)
         self._threads = [threading.Thread(target=self._serve, name="simulator", daemon=True)]
@@ -271,6 +274,7 @@ def start_in_thread(
     posts_per_blog: int = 20,
     new_post_every: float | None = None,
     log_requests: bool = False,
+    post_chars: int = 900,
 ) -> Simulator:
     """Start a simulator in background daemon threads; `port=0` picks a free port."""
     if blogs < 1 or posts_per_blog < 1:
@@ -282,5 +286,6 @@ def start_in_thread(
         seed=seed,
         posts_per_blog=posts_per_blog,
         log_requests=log_requests,
+        post_chars=post_chars,
     )
     return sim.start(new_post_every=new_post_every)

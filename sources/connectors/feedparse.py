@@ -170,14 +170,24 @@ def _clean(text: str) -> str:
     return text.translate(_cp1252)
 
 
+_OTHER_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):(?!//)")
+_HTTP = ("http://", "https://")
+
+
 def is_plain_url(url: str) -> bool:
     """True if `url` is an absolute http(s) URL that `urljoin(any_base, url)` returns as is."""
     return _PLAIN_URL.fullmatch(url) is not None
 
 
 def join(base: str, url: str) -> str:
-    """feedparser's `_urljoin(base, url)`, without the work when `url` is already plain."""
-    return url if _PLAIN_URL.fullmatch(url) else _urljoin(base, url)
+    """feedparser's `_urljoin(base, url)`, without the work when `url` is already plain, or
+    has another scheme than an http(s) base (`tag:`, `urn:`: urljoin returns those as is)."""
+    if _PLAIN_URL.fullmatch(url):
+        return url
+    scheme = _OTHER_SCHEME.match(url)
+    if scheme and scheme[1].lower() not in ("http", "https") and base.startswith(_HTTP):
+        return url
+    return _urljoin(base, url)
 
 
 def _enforce_href(attrs: dict[str, str]) -> None:

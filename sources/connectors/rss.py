@@ -14,8 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from sources import net
-from sources.connectors import feedparse
+from sources.connectors import feedparse, http_status
 from sources.connectors.base import (
     AuthorRecord,
     ConnectorError,
@@ -43,10 +42,7 @@ def fetch(target: Target) -> FetchResult:
         headers["If-None-Match"] = target.state.etag
     if target.state.last_modified:
         headers["If-Modified-Since"] = target.state.last_modified
-    try:
-        response = net.get(target.url, headers=headers)
-    except net.FetchError as exc:
-        raise ConnectorError(exc.message, permanent=isinstance(exc, net.BlockedAddress)) from exc
+    response = http_status.get(target.url, headers=headers)
     if response.status == 304:
         return FetchResult(items=[], state=target.state, not_modified=True)
     raise_for_status(response)
@@ -70,7 +66,7 @@ def _parse_xml_feed(body: bytes, *, url: str) -> FetchResult:
     if _HTML_START.match(body[:1024]):
         raise ConnectorError("This address serves a web page, not a feed.")
     if _ENTITY_DECLARATION.search(body[:65536]):
-        raise ConnectorError("The feed declares XML entities, which PLN Hub refuses.")
+        raise ConnectorError(feedparse.ENTITIES_REFUSED)
     return parse_xml(body, url=url)
 
 

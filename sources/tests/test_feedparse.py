@@ -425,10 +425,11 @@ def test_everyday_dates_parse_exactly_as_feedparser_parses_them() -> None:
         "http://x.example/#", "http:///x", "https://[::1]/x", "https://ex.example/a b", "/rel",
         "tag:x,2026:1", "mailto:a@b.example", "https://bücher.example/", "http://a/b/../c",
         "https://u:p@h.example:81/p;x?q#f", "https://h.example/p?#", " https://h.example/",
+        "urn:uuid:1", "TAG:X:1", "tag://x/y", "ta g:x", "1tag:x", "http:x", "data:,x", "",
     ],
 )  # fmt: skip
 def test_joining_urls_matches_feedparser(url: str) -> None:
-    for base in ["https://blog.example.org/feed/", "http://other.example/", ""]:
+    for base in ["https://blog.example.org/feed/", "http://other.example/", "", "tag:b"]:
         assert feedparse.join(base, url) == _urljoin(base, url)
 
 

@@ -1,0 +1,295 @@
+"""The polling benchmark: a real Celery worker on PostgreSQL and Redis against the simulator.
+
+Run through `bench/run`, which starts the services and the simulator and passes
+`--simulator URL`. Creates one Source per stream (1,000 blog feeds; 200 Mastodon hashtag
+streams when that connector and simulator exist), starts `celery worker` (prefork), then:
+
+1. first poll: every Source due, dispatched through `feeds.tasks.dispatch_due_sources`; the
+   wall time until every Source has polled, checking that every post was stored;
+2. no-change round: every Source due again; nothing changed, so feeds answer 304 and
+   hashtag streams come back empty; the wall time until every Source has polled again;
+
+sampling the worker's memory (VmRSS summed over its process tree, and PSS, every 100 ms).
+Prints a table; `--json FILE` also writes the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pln.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from feeds.models import Item  # noqa: E402
+from feeds.tasks import dispatch_due_sources  # noqa: E402
+from pln import celery_app  # noqa: E402
+from simulator.formats import FORMATS  # noqa: E402
+from sources.connectors import CONNECTORS  # noqa: E402
+from sources.models import Source  # noqa: E402
+
+ROUND_TIMEOUT = 300  # seconds: a round that takes longer is reported as failed
+
+
+@dataclass(frozen=True)
+class StreamKind:
+    """A kind of stream the benchmark polls: `count` Sources of `platform`, the i-th at
+    `url(simulator_base_url, i)`, whose first poll should store `items_each` items."""
+
+    name: str
+    platform: str
+    count: int
+    url: Callable[[str, int], str]
+    items_each: int
+
+
+def stream_kinds(*, blogs: int, posts: int, hashtags: int) -> list[StreamKind]:
+    """Blog feeds always; Mastodon tag streams once that connector and its simulator exist.
+    (Bluesky and X streams go here the same way when they land.)"""
+    kinds = [
+        StreamKind(
+            "blog feeds",
+            "feed",
+            blogs,
+            lambda base, i: f"{base}/blogs/{i}/{FORMATS[i % len(FORMATS)].filename}",
+            posts,
+        )
+    ]
+    if hashtags and "mastodon" in CONNECTORS and (ROOT / "simulator" / "mastodon.py").exists():
+        from sources.connectors.mastodon import target_url
+
+        # Four fake servers: each allows 300 requests per 5 minutes, and two rounds of 200
+        # streams on one server would run into it. Unknown tags are empty timelines.
+        kinds.append(
+            StreamKind(
+                "Mastodon tag streams",
+                "mastodon",
+                hashtags,
+                lambda base, i: target_url(f"{base}/mastodon/bench{i % 4}.example", f"tag{i}"),
+                0,
+            )
+        )
+    return kinds
+
+
+# --- the worker and its memory ---------------------------------------------------------------
+
+
+def start_worker(args: argparse.Namespace, log_path: Path) -> subprocess.Popen:
+    name = f"pln-bench-{uuid.uuid4().hex[:8]}@localhost"
+    command = [
+        sys.executable, "-m", "celery", "-A", "pln", "worker", "--pool=prefork",
+        f"--concurrency={args.concurrency}", f"--prefetch-multiplier={args.prefetch}",
+        "--without-gossip", "--without-mingle", "--without-heartbeat",
+        "-Q", "celery", "-n", name, "--loglevel=WARNING",
+    ]  # fmt: skip
+    env = {**os.environ, "PLN_NET_ALLOWED_PRIVATE_HOSTS": args.allowed_host}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603 (our own interpreter, fixed arguments)
+            command,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 60
+    while not celery_app.control.ping(destination=[name], timeout=0.5):
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop_worker(process)
+            sys.exit(f"The worker did not start:\n{log_path.read_text(errors='replace')}")
+    return process
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def process_tree(root: int) -> list[int]:
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rpartition(")")[2].split()[1])
+            parents.setdefault(ppid, []).append(int(entry))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(parents.get(pid, []))
+    return tree
+
+
+def _kb(path: str, field: str) -> int:
+    try:
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(field):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class MemorySampler(threading.Thread):
+    """Every 100 ms: VmRSS and PSS summed over the worker's process tree; keeps the peaks."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak_rss_kb = self.peak_pss_kb = 0
+        self.done = threading.Event()
+
+    def sample(self) -> tuple[int, int]:
+        pids = process_tree(self.pid)
+        rss = sum(_kb(f"/proc/{p}/status", "VmRSS:") for p in pids)
+        pss = sum(_kb(f"/proc/{p}/smaps_rollup", "Pss:") for p in pids)
+        return rss, pss
+
+    def run(self) -> None:
+        while not self.done.wait(0.1):
+            rss, pss = self.sample()
+            self.peak_rss_kb = max(self.peak_rss_kb, rss)
+            self.peak_pss_kb = max(self.peak_pss_kb, pss)
+
+
+# --- rounds ------------------------------------------------------------------------------------
+
+
+def make_due() -> None:
+    Source.objects.update(next_poll_at=timezone.now(), claimed_until=None)
+
+
+def run_round(label: str, total: int) -> dict:
+    """Make every Source due, dispatch as beat would, and wait until all have polled."""
+    make_due()
+    started_at = timezone.now()
+    started = time.monotonic()
+    dispatched = 0
+    while (sent := dispatch_due_sources()) > 0:  # the dispatcher enqueues 1,000 at a time
+        dispatched += sent
+    polled = Source.objects.filter(last_polled_at__gte=started_at)
+    while (done := polled.count()) < total:
+        if time.monotonic() - started > ROUND_TIMEOUT:
+            break
+        time.sleep(0.05)
+    seconds = time.monotonic() - started
+    failed = list(
+        polled.filter(last_polled_at__gte=started_at, consecutive_failures__gt=0).values_list(
+            "url", "last_error"
+        )[:5]
+    )
+    return {
+        "round": label, "seconds": round(seconds, 2), "dispatched": dispatched,
+        "polled": done, "failed": failed,
+    }  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--simulator", required=True, help="the simulator's base URL")
+    parser.add_argument("--blogs", type=int, default=1000)
+    parser.add_argument("--posts", type=int, default=50, help="posts per blog feed")
+    parser.add_argument("--hashtags", type=int, default=200, help="hashtag streams per kind")
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--prefetch", type=int, default=1, help="worker_prefetch_multiplier")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--log", type=Path, default=Path("/tmp/pln-bench-worker.log"))  # noqa: S108
+    args = parser.parse_args(argv)
+    args.allowed_host = args.simulator.split("://", 1)[1].rstrip("/")
+
+    kinds = stream_kinds(blogs=args.blogs, posts=args.posts, hashtags=args.hashtags)
+    Source.objects.all().delete()
+    Item.objects.all().delete()
+    Source.objects.bulk_create(
+        Source(platform=kind.platform, url=kind.url(args.simulator, i), title=f"{kind.name} {i}")
+        for kind in kinds
+        for i in range(kind.count)
+    )
+    total = sum(kind.count for kind in kinds)
+    expected_items = sum(kind.count * kind.items_each for kind in kinds)
+    connection.close()
+
+    celery_app.control.purge()
+    worker = start_worker(args, args.log)
+    sampler = MemorySampler(worker.pid)
+    idle_rss, idle_pss = sampler.sample()
+    sampler.start()
+    try:
+        first = run_round("first poll", total)
+        first["items"] = Item.objects.count()
+        second = run_round("no change", total)
+        second["items"] = Item.objects.count()
+    finally:
+        sampler.done.set()
+        sampler.join()
+        stop_worker(worker)
+
+    figures = {
+        "streams": {kind.name: kind.count for kind in kinds},
+        "expected_items": expected_items,
+        "concurrency": args.concurrency,
+        "prefetch": args.prefetch,
+        "rounds": [first, second],
+        "worker_idle_rss_mb": round(idle_rss / 1024),
+        "worker_idle_pss_mb": round(idle_pss / 1024),
+        "worker_peak_rss_mb": round(sampler.peak_rss_kb / 1024),
+        "worker_peak_pss_mb": round(sampler.peak_pss_kb / 1024),
+    }
+    print_table(figures)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1))
+    ok = (
+        first["items"] == expected_items
+        and second["items"] == expected_items
+        and all(r["polled"] == total and not r["failed"] for r in (first, second))
+    )
+    return 0 if ok else 1
+
+
+def print_table(f: dict) -> None:
+    streams = ", ".join(f"{n:,} {name}" for name, n in f["streams"].items())
+    print(f"\nPLN Hub polling benchmark: {streams}; worker prefork x{f['concurrency']}, "
+          f"prefetch {f['prefetch']}")  # fmt: skip
+    print(f"{'':<28}{'seconds':>9}{'polled':>9}{'items':>9}")
+    for r in f["rounds"]:
+        print(f"{r['round']:<28}{r['seconds']:>9.2f}{r['polled']:>9,}{r['items']:>9,}")
+        for url, error in r["failed"]:
+            print(f"    FAILED {url}: {error}")
+    print(f"items expected after the first poll: {f['expected_items']:,}")
+    print(
+        f"worker memory, idle:  RSS {f['worker_idle_rss_mb']} MB, PSS {f['worker_idle_pss_mb']} MB"
+    )
+    peak = f"RSS {f['worker_peak_rss_mb']} MB, PSS {f['worker_peak_pss_mb']} MB"
+    print(f"worker memory, peak:  {peak} (summed over the worker's process tree)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
