@@ -33,7 +33,9 @@ def store_items(source: Source, records: list[ItemRecord], *, now: datetime) -> 
     first published time, unless the record is a relayed copy (`authoritative=False`);
     duplicates within one batch are stored once.
     """
-    records = list({r.external_id: r for r in reversed(records) if r.external_id}.values())
+    unique = {r.external_id: r for r in reversed(records) if r.external_id}
+    # Sorted by key, so concurrent polls take row locks in one order and cannot deadlock.
+    records = [unique[key] for key in sorted(unique)]
     if not records:
         return StoreResult(stored=0, new=0)
     platform = item_platform(source.platform)
@@ -63,7 +65,10 @@ def store_items(source: Source, records: list[ItemRecord], *, now: datetime) -> 
             )
         )
     Item.sources.through.objects.bulk_create(
-        [Item.sources.through(item_id=ids[key], source_id=source.pk) for key in keys],
+        [
+            Item.sources.through(item_id=item_id, source_id=source.pk)
+            for item_id in sorted(ids.values())
+        ],
         ignore_conflicts=True,
     )
     _link_hashtags(records, items, ids)
@@ -90,7 +95,7 @@ def _item(platform: str, record: ItemRecord, people: dict[str, int], *, now: dat
 
 
 def _upsert_people(platform: str, authors: list[AuthorRecord]) -> dict[str, int]:
-    unique = {a.external_id: a for a in authors}
+    unique = {a.external_id: a for a in sorted(authors, key=lambda a: a.external_id)}
     if not unique:
         return {}
     Person.objects.bulk_create(
@@ -133,7 +138,7 @@ def _link_hashtags(records: list[ItemRecord], items: list[Item], item_ids: dict[
     if not wanted:
         return
     Hashtag.objects.bulk_create(
-        [Hashtag(name=name, display=display) for name, display in wanted.items()],
+        [Hashtag(name=name, display=wanted[name]) for name in sorted(wanted)],
         ignore_conflicts=True,
     )
     tag_ids = dict(Hashtag.objects.filter(name__in=wanted).values_list("name", "id"))

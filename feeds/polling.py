@@ -7,11 +7,13 @@ never poll it together, and a crashed worker's claim simply expires.
 
 import enum
 import logging
+import random
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -22,6 +24,7 @@ from sources.connectors.base import ConnectorError, FetchResult, PollState, Targ
 from sources.models import Blog, PlatformUsage, Source
 
 logger = logging.getLogger(__name__)
+FETCH_THREADS = 8  # concurrent requests per batch: waiting on platforms, not computing
 # Pay-per-use platforms and the setting that caps their reads per UTC day.
 DAILY_READ_CAPS = {"x": "PLN_X_DAILY_READ_CAP"}
 
@@ -38,44 +41,98 @@ def poll_source(source_id: int, *, now: datetime | None = None, force: bool = Fa
     (`last_error`, backoff, pause after repeated failures). `force` polls now even a paused
     or not-yet-due Source (the "Refresh now" button)."""
     now = now or timezone.now()
-    if not claim(source_id, now=now, force=force):
+    claimed = claim_many([source_id], now=now, force=force)
+    if not claimed:
         return Outcome.SKIPPED
-    source = Source.objects.select_related("hashtag").get(pk=source_id)
+    return finish(claimed[0], fetch(claimed[0], now=now), now=now)
+
+
+def poll_sources(source_ids: list[int], *, now: datetime | None = None) -> list[Outcome]:
+    """Poll several due Sources: their platforms are asked concurrently (the wait is the
+    network's), then each result is stored in its own transaction, as `poll_source` does."""
+    now = now or timezone.now()
+    claimed = claim_many(source_ids, now=now)
+    with ThreadPoolExecutor(max_workers=FETCH_THREADS) as pool:
+        fetched = list(pool.map(lambda source: fetch(source, now=now), claimed))
+    outcomes = [_finish_or_release(s, f, now=now) for s, f in zip(claimed, fetched, strict=True)]
+    return outcomes + [Outcome.SKIPPED] * (len(source_ids) - len(claimed))
+
+
+def claim_many(source_ids: list[int], *, now: datetime, force: bool = False) -> list[Source]:
+    """Atomically lease Sources to this worker and load them. Left out: those another worker
+    holds and, unless `force`, paused ones and ones no longer due (a duplicate task whose poll
+    already ran). The lease's expiry doubles as this claim's token."""
+    lease = now + settings.PLN_POLL_LEASE + timedelta(microseconds=random.randrange(1000))  # noqa: S311
+    sources = Source.objects.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+    if not force:
+        # Dispatching pushes next_poll_at one lease ahead; a finished poll pushes it further.
+        due = now + settings.PLN_POLL_LEASE
+        sources = sources.filter(paused_at__isnull=True, next_poll_at__lte=due)
+    if not sources.filter(pk__in=source_ids).update(claimed_until=lease):
+        return []
+    mine = list(
+        Source.objects.filter(pk__in=source_ids, claimed_until=lease)
+        .select_related("hashtag")
+        .order_by("pk")
+    )
+    for source in mine:
+        source.cap_error = daily_cap_error(source.platform, now=now)
+    return mine
+
+
+def claim(source_id: int, *, now: datetime, force: bool = False) -> bool:
+    """Lease one Source (see `claim_many`); False if it cannot be claimed now."""
+    return bool(claim_many([source_id], now=now, force=force))
+
+
+def fetch(source: Source, *, now: datetime) -> FetchResult | ConnectorError:
+    """Ask the Source's platform. Touches no database (so it runs in threads); every failure
+    comes back as a ConnectorError, never raised. A capped platform is asked nothing once
+    today's reads are used up (`source.cap_error`, set by `claim_many`)."""
     target = Target(
         url=source.url,
         state=PollState(source.etag, source.last_modified, source.cursor),
         hashtag=source.hashtag.name if source.hashtag_id else "",
     )
     try:
-        check_daily_cap(source.platform, now=now)
-        result = CONNECTORS[source.platform].fetch(target)
+        if source.cap_error:
+            raise source.cap_error
+        return CONNECTORS[source.platform].fetch(target)
     except ConnectorError as exc:
-        if exc.fallback:
-            switch_target(source, *exc.fallback, reason=exc.message, now=now)
-        else:
-            record_failure(source, exc, now=now)
-        return Outcome.FAILED
+        return exc
     except Exception:
         # A bug meeting hostile input must not leave the Source claimed or show a traceback.
-        logger.exception("Unexpected error polling source %s", source_id)
-        record_failure(source, ConnectorError("Unexpected error while reading it."), now=now)
+        logger.exception("Unexpected error polling source %s", source.pk)
+        return ConnectorError("Unexpected error while reading it.")
+
+
+def finish(source: Source, fetched: FetchResult | ConnectorError, *, now: datetime) -> Outcome:
+    """Record what a fetch brought: items, poll state and next poll time in one transaction,
+    or the failure, the backoff, a pause or a switch to a fallback target."""
+    if isinstance(fetched, ConnectorError):
+        if fetched.fallback:
+            switch_target(source, *fetched.fallback, reason=fetched.message, now=now)
+        else:
+            record_failure(source, fetched, now=now)
         return Outcome.FAILED
     with transaction.atomic():
-        new = 0 if result.not_modified else store_items(source, result.items, now=now).new
-        count_reads(source.platform, len(result.items), now=now)
-        record_success(source, result, now=now, new_items=new)
-    return Outcome.NOT_MODIFIED if result.not_modified else Outcome.STORED
+        new = 0 if fetched.not_modified else store_items(source, fetched.items, now=now).new
+        count_reads(source.platform, len(fetched.items), now=now)
+        record_success(source, fetched, now=now, new_items=new)
+    return Outcome.NOT_MODIFIED if fetched.not_modified else Outcome.STORED
 
 
-def claim(source_id: int, *, now: datetime, force: bool = False) -> bool:
-    """Atomically lease a Source to this worker. False if another worker holds it or, unless
-    `force`, if it is paused or no longer due (a duplicate task whose poll already ran)."""
-    lease = settings.PLN_POLL_LEASE
-    sources = Source.objects.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-    if not force:
-        # Dispatching pushes next_poll_at one lease ahead; a finished poll pushes it further.
-        sources = sources.filter(paused_at__isnull=True, next_poll_at__lte=now + lease)
-    return sources.filter(pk=source_id).update(claimed_until=now + lease) == 1
+def _finish_or_release(
+    source: Source, fetched: FetchResult | ConnectorError, *, now: datetime
+) -> Outcome:
+    """`finish`, but a database error on one Source (a lost connection, a deadlock victim)
+    releases it for the next dispatch instead of failing the rest of the batch."""
+    try:
+        return finish(source, fetched, now=now)
+    except DatabaseError:
+        logger.exception("Could not store the poll of source %s; it is retried", source.pk)
+        Source.objects.filter(pk=source.pk).update(claimed_until=None, next_poll_at=now)
+        return Outcome.FAILED
 
 
 def due_source_ids(*, now: datetime, limit: int = 2000) -> list[int]:
@@ -160,20 +217,27 @@ def resume(source: Source, *, now: datetime | None = None) -> None:
 
 def check_daily_cap(platform: str, *, now: datetime) -> None:
     """Raise ConnectorError when a pay-per-use platform's reads for today are used up."""
+    if error := daily_cap_error(platform, now=now):
+        raise error
+
+
+def daily_cap_error(platform: str, *, now: datetime) -> ConnectorError | None:
+    """The error to record instead of polling, when today's capped reads are used up."""
     setting = DAILY_READ_CAPS.get(platform)
     if not setting:
-        return
+        return None
     cap = getattr(settings, setting, 0)
     used = PlatformUsage.objects.filter(platform=platform, day=now.date()).values_list(
         "reads", flat=True
     )
-    if used and used[0] >= cap:
-        midnight = datetime.combine(now.date() + timedelta(days=1), time(), tzinfo=now.tzinfo)
-        raise ConnectorError(
-            f"Today's {cap} reads allowed by the site admin are used up; "
-            "collection resumes after midnight UTC.",
-            retry_at=midnight,
-        )
+    if not (used and used[0] >= cap):
+        return None
+    midnight = datetime.combine(now.date() + timedelta(days=1), time(), tzinfo=now.tzinfo)
+    return ConnectorError(
+        f"Today's {cap} reads allowed by the site admin are used up; "
+        "collection resumes after midnight UTC.",
+        retry_at=midnight,
+    )
 
 
 def count_reads(platform: str, reads: int, *, now: datetime) -> None:

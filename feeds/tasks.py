@@ -1,26 +1,32 @@
 """Celery tasks: thin wrappers over plain functions. They take ids, never objects."""
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
-from feeds.polling import due_source_ids, poll_source
+from feeds.polling import due_source_ids, poll_source, poll_sources
 
 
 @shared_task(name="feeds.tasks.dispatch_due_sources", acks_late=False)
 def dispatch_due_sources() -> int:
-    """Enqueue a poll for every due Source. Run by beat; losing a run costs only a delay."""
+    """Enqueue polls for every due Source, a batch per task. Run by beat; losing a run costs
+    only a delay."""
     ids = due_source_ids(now=timezone.now())
-    for source_id in ids:
-        poll_source_task.delay(source_id)
+    size = settings.PLN_POLL_BATCH
+    for start in range(0, len(ids), size):
+        poll_sources_task.delay(ids[start : start + size])
     return len(ids)
 
 
-@shared_task(
-    name="feeds.tasks.poll_source",
-    # Idempotent: a redelivered poll upserts the same items. No retries here: platform
-    # errors are recorded on the Source, and if the worker or database dies mid-poll the
-    # claim expires and the next dispatch picks the Source up again.
-    acks_late=True,
-)
+# Idempotent: a redelivered poll upserts the same items. No retries here: platform errors
+# are recorded on the Source, and if the worker or database dies mid-poll the claims expire
+# and the next dispatch picks the Sources up again.
+@shared_task(name="feeds.tasks.poll_sources", acks_late=True)
+def poll_sources_task(source_ids: list[int]) -> list[str]:
+    return [outcome.value for outcome in poll_sources(source_ids)]
+
+
+@shared_task(name="feeds.tasks.poll_source", acks_late=True)
 def poll_source_task(source_id: int) -> str:
+    """One Source at once: the first poll of a Source a learner just followed."""
     return poll_source(source_id).value

@@ -202,6 +202,8 @@ PLN_POLL_LEASE = timedelta(seconds=env_int("PLN_POLL_LEASE_SECONDS", 300))
 PLN_MAX_FAILURES = env_int("PLN_MAX_FAILURES", 10)  # then a Source pauses until resumed
 # Politeness: at most this many Sources of one host are handed out per dispatch.
 PLN_DISPATCH_PER_HOST = env_int("PLN_DISPATCH_PER_HOST", 20)
+# Due Sources go to workers in batches, each batch's requests made concurrently.
+PLN_POLL_BATCH = env_int("PLN_POLL_BATCH", 20)
 # Bluesky hashtag search needs a logged-in account: a handle and an app password.
 PLN_BLUESKY_BASE_URL = env_str("PLN_BLUESKY_BASE_URL", "https://bsky.social")
 PLN_BLUESKY_HANDLE = env_str("PLN_BLUESKY_HANDLE", "")

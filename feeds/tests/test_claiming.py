@@ -44,6 +44,28 @@ def run_concurrently(work: Callable[[], object], *, workers: int) -> list[object
     return results
 
 
+def run_concurrently_each(works: list[Callable[[], object]]) -> list[object]:
+    """Run each of `works` in its own thread, released together; errors are returned."""
+    barrier = threading.Barrier(len(works))
+    results: list[object] = [None] * len(works)
+
+    def worker(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = works[index]()
+        except Exception as exc:  # the test asserts on it
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(works))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
 def test_two_workers_polling_one_source_fetch_it_once(fresh_simulator, settings):
     settings.PLN_NET_ALLOWED_PRIVATE_HOSTS = [fresh_simulator.host_port]
     source = SourceFactory(url=fresh_simulator.feed_url(0))
@@ -67,3 +89,41 @@ def test_two_dispatchers_never_hand_out_the_same_source():
     first, second = handed_out
     assert not set(first) & set(second)
     assert len(first) + len(second) == 40
+
+
+def test_two_workers_storing_overlapping_posts_at_once_never_deadlock():
+    from datetime import UTC, datetime
+
+    from django.db import transaction
+
+    from feeds.ingest import store_items
+    from sources.connectors.base import AuthorRecord, ItemRecord
+
+    def records(order: int, round_: int) -> list[ItemRecord]:
+        made = [
+            ItemRecord(
+                external_id=f"relay|{round_}|{n}",
+                html=f"<p>Post {n}</p>",
+                author=AuthorRecord(external_id=f"r{round_}author{n}", name=f"Author {n}"),
+                hashtags=[f"r{round_}tag{n}", f"r{round_}tag{n + 1}"],
+            )
+            for n in range(80)
+        ]
+        return made[::order]  # the other worker meets the same new tags in reverse order
+
+    first, second = SourceFactory(), SourceFactory()
+    now = datetime.now(UTC)
+
+    def store(source, order):
+        def work():
+            for round_ in range(8):
+                with transaction.atomic():
+                    store_items(source, records(order, round_), now=now)
+            return "done"
+
+        return work
+
+    results = run_concurrently_each([store(first, 1), store(second, -1)])
+
+    assert results == ["done", "done"]
+    assert Item.objects.count() == 8 * 80

@@ -11,6 +11,7 @@ from feeds.polling import (
     count_reads,
     due_source_ids,
     poll_source,
+    poll_sources,
     resume,
 )
 from sources.connectors.base import ConnectorError
@@ -238,3 +239,27 @@ def test_x_reads_stop_at_the_daily_cap_until_midnight(settings):
     assert "used up" in caught.value.message
     assert caught.value.retry_at.date() == now.date() + timedelta(days=1)
     check_daily_cap("feed", now=now)  # free platforms have no cap
+
+
+def test_a_batch_of_sources_is_polled_together_and_each_once(sim):
+    sources = [feed_source(sim, n) for n in range(4)]
+    sim.clear_requests()
+
+    outcomes = poll_sources([s.pk for s in sources] + [sources[0].pk])
+
+    assert sorted(o.value for o in outcomes[:4]) == ["stored"] * 4
+    assert len(sim.requests) == 4
+    assert Item.objects.count() == 4 * 5
+    assert all(s.claimed_until is None for s in Source.objects.all())
+
+
+def test_a_batch_mixes_failures_and_successes_without_losing_either(sim):
+    good, bad = feed_source(sim, 0), feed_source(sim, 1)
+    sim.set_status(sim.feed_url(1).removeprefix(sim.base_url), 500)
+
+    poll_sources([good.pk, bad.pk])
+
+    good.refresh_from_db()
+    bad.refresh_from_db()
+    assert good.last_success_at and not good.last_error
+    assert "HTTP 500" in bad.last_error and bad.claimed_until is None
