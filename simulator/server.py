@@ -68,6 +68,9 @@ def accepts_gzip(accept_encoding: str) -> bool:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The stdlib default backlog of 5 drops connections when many workers poll at once, and
+    # the kernel retries a dropped connection only after a second.
+    request_queue_size = 256
 
     def __init__(self, address: tuple[str, int], sim: Simulator) -> None:
         self.sim = sim
