@@ -25,7 +25,8 @@ def test_two_workers_poll_every_source_once(allow_simulator, tmp_path):
     sources = [SourceFactory(url=simulator.feed_url(n), title="") for n in range(12)]
     celery_app.control.purge()
     simulator.clear_requests()
-    env = {"PLN_NET_ALLOWED_PRIVATE_HOSTS": simulator.host_port}
+    # Small batches, so there is work for both workers.
+    env = {"PLN_NET_ALLOWED_PRIVATE_HOSTS": simulator.host_port, "PLN_POLL_BATCH": "2"}
     workers = [start_worker(tmp_path, **env), start_worker(tmp_path, **env)]
     try:
         for _ in range(3):  # beat firing repeatedly while polls are in flight
@@ -42,5 +43,5 @@ def test_two_workers_poll_every_source_once(allow_simulator, tmp_path):
     fetched = Counter(r.path for r in simulator.requests if r.path in feed_paths)
     assert fetched == Counter({path: 1 for path in feed_paths})
     assert Item.objects.count() == 12 * 20
-    received = [w.log_path.read_text().count("Task feeds.tasks.poll_source[") for w in workers]
+    received = [w.log_path.read_text().count("Task feeds.tasks.poll_sources[") for w in workers]
     assert all(received), received  # both workers took a share
