@@ -44,7 +44,7 @@ def poll_source(source_id: int, *, now: datetime | None = None, force: bool = Fa
     claimed = claim_many([source_id], now=now, force=force)
     if not claimed:
         return Outcome.SKIPPED
-    return finish(claimed[0], fetch(claimed[0], now=now), now=now)
+    return finish(claimed[0], fetch(claimed[0]), now=now)
 
 
 def poll_sources(source_ids: list[int], *, now: datetime | None = None) -> list[Outcome]:
@@ -53,7 +53,7 @@ def poll_sources(source_ids: list[int], *, now: datetime | None = None) -> list[
     now = now or timezone.now()
     claimed = claim_many(source_ids, now=now)
     with ThreadPoolExecutor(max_workers=FETCH_THREADS) as pool:
-        fetched = list(pool.map(lambda source: fetch(source, now=now), claimed))
+        fetched = list(pool.map(fetch, claimed))
     outcomes = [_finish_or_release(s, f, now=now) for s, f in zip(claimed, fetched, strict=True)]
     return outcomes + [Outcome.SKIPPED] * (len(source_ids) - len(claimed))
 
@@ -61,8 +61,10 @@ def poll_sources(source_ids: list[int], *, now: datetime | None = None) -> list[
 def claim_many(source_ids: list[int], *, now: datetime, force: bool = False) -> list[Source]:
     """Atomically lease Sources to this worker and load them. Left out: those another worker
     holds and, unless `force`, paused ones and ones no longer due (a duplicate task whose poll
-    already ran). The lease's expiry doubles as this claim's token."""
-    lease = now + settings.PLN_POLL_LEASE + timedelta(microseconds=random.randrange(1000))  # noqa: S311
+    already ran). The lease's expiry doubles as this claim's token: a random microsecond
+    offset tells it apart from another worker's claim made at the same instant."""
+    jitter = timedelta(microseconds=random.randrange(1000))  # noqa: S311 - not a secret
+    lease = now + settings.PLN_POLL_LEASE + jitter
     sources = Source.objects.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
     if not force:
         # Dispatching pushes next_poll_at one lease ahead; a finished poll pushes it further.
@@ -85,7 +87,7 @@ def claim(source_id: int, *, now: datetime, force: bool = False) -> bool:
     return bool(claim_many([source_id], now=now, force=force))
 
 
-def fetch(source: Source, *, now: datetime) -> FetchResult | ConnectorError:
+def fetch(source: Source) -> FetchResult | ConnectorError:
     """Ask the Source's platform. Touches no database (so it runs in threads); every failure
     comes back as a ConnectorError, never raised. A capped platform is asked nothing once
     today's reads are used up (`source.cap_error`, set by `claim_many`)."""
