@@ -24,6 +24,11 @@ from sources.connectors.base import ConnectorError, FetchResult, PollState, Targ
 from sources.models import Blog, PlatformUsage, Source
 
 logger = logging.getLogger(__name__)
+POLL_STATE_FIELDS = [
+    "etag", "last_modified", "cursor", "title", "interval", "next_poll_at",
+    "consecutive_failures", "last_error", "pause_reason", "last_polled_at", "last_success_at",
+    "claimed_until", "paused_at",
+]  # fmt: skip
 FETCH_THREADS = 8  # concurrent requests per batch: waiting on platforms, not computing
 # Pay-per-use platforms and the setting that caps their reads per UTC day.
 DAILY_READ_CAPS = {"x": "PLN_X_DAILY_READ_CAP"}
@@ -117,11 +122,14 @@ def finish(source: Source, fetched: FetchResult | ConnectorError, *, now: dateti
         else:
             record_failure(source, fetched, now=now)
         return Outcome.FAILED
+    if fetched.not_modified:  # one UPDATE: no transaction to open
+        record_success(source, fetched, now=now, new_items=0)
+        return Outcome.NOT_MODIFIED
     with transaction.atomic():
-        new = 0 if fetched.not_modified else store_items(source, fetched.items, now=now).new
+        new = store_items(source, fetched.items, now=now).new
         count_reads(source.platform, len(fetched.items), now=now)
         record_success(source, fetched, now=now, new_items=new)
-    return Outcome.NOT_MODIFIED if fetched.not_modified else Outcome.STORED
+    return Outcome.STORED
 
 
 def _finish_or_release(
@@ -171,7 +179,7 @@ def record_success(source: Source, result: FetchResult, *, now: datetime, new_it
     source.last_error = source.pause_reason = ""
     source.last_polled_at = source.last_success_at = now
     source.claimed_until = source.paused_at = None
-    source.save()
+    source.save(update_fields=POLL_STATE_FIELDS)
 
 
 def record_failure(source: Source, error: ConnectorError, *, now: datetime) -> None:
