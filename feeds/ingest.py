@@ -45,7 +45,10 @@ def store_items(source: Source, records: list[ItemRecord], *, now: datetime) -> 
             "external_id", flat=True
         )
     )
-    people = _upsert_people(platform, [r.author for r in records if r.author])
+    people = _upsert_people(platform, [r.author for r in records if r.author and r.authoritative])
+    people |= _upsert_people(
+        platform, [r.author for r in records if r.author and not r.authoritative], relayed=True
+    )
     items = [_item(platform, r, people, now=now) for r in records]
     owned = [item for item, r in zip(items, records, strict=True) if r.authoritative]
     relayed = [item for item, r in zip(items, records, strict=True) if not r.authoritative]
@@ -94,10 +97,23 @@ def _item(platform: str, record: ItemRecord, people: dict[str, int], *, now: dat
     )
 
 
-def _upsert_people(platform: str, authors: list[AuthorRecord]) -> dict[str, int]:
+def _upsert_people(
+    platform: str, authors: list[AuthorRecord], *, relayed: bool = False
+) -> dict[str, int]:
+    """Upsert the authors; `relayed` ones (seen through a server that does not host them)
+    are added when new but never rewrite a stored profile."""
     unique = {a.external_id: a for a in sorted(authors, key=lambda a: a.external_id)}
     if not unique:
         return {}
+    conflicts = (
+        {"ignore_conflicts": True}
+        if relayed
+        else {
+            "update_conflicts": True,
+            "unique_fields": ["platform", "external_id"],
+            "update_fields": ["name", "handle", "profile_url", "avatar_url", "updated_at"],
+        }
+    )
     Person.objects.bulk_create(
         [
             Person(
@@ -110,9 +126,7 @@ def _upsert_people(platform: str, authors: list[AuthorRecord]) -> dict[str, int]
             )
             for a in unique.values()
         ],
-        update_conflicts=True,
-        unique_fields=["platform", "external_id"],
-        update_fields=["name", "handle", "profile_url", "avatar_url", "updated_at"],
+        **conflicts,
     )
     return dict(
         Person.objects.filter(platform=platform, external_id__in=unique).values_list(

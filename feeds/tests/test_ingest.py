@@ -135,3 +135,14 @@ def test_hashtags_written_in_the_text_are_linked_too():
         "openscience",
         "sub101",
     ]
+
+
+def test_a_relayed_copy_never_rewrites_its_authors_profile():
+    ada = AuthorRecord(external_id="blog.example.org|Ada", name="Ada Lovelace")
+    store_items(SourceFactory(), [record(1, author=ada)], now=NOW)
+    impostor = AuthorRecord(external_id="blog.example.org|Ada", name="Send me your password")
+
+    store_items(SourceFactory(), [record(2, author=impostor, authoritative=False)], now=NOW)
+
+    assert Person.objects.get().name == "Ada Lovelace"
+    assert Item.objects.get(external_id=record(2).external_id).author.name == "Ada Lovelace"
