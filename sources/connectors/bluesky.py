@@ -17,7 +17,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from html import escape
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
@@ -33,8 +33,16 @@ from sources.connectors.base import (
     PollState,
     Target,
 )
-from sources.connectors.http_status import raise_for_status, retry_time
-from sources.connectors.payload import as_dict, as_list, as_str, count, http_url, is_int
+from sources.connectors.http_status import raise_for_status, reset_time, retry_time
+from sources.connectors.payload import (
+    as_dict,
+    as_list,
+    as_str,
+    count,
+    http_url,
+    is_int,
+    iso_datetime,
+)
 
 SEARCH = "/xrpc/app.bsky.feed.searchPosts"
 CREATE_SESSION = "/xrpc/com.atproto.server.createSession"
@@ -62,7 +70,7 @@ def fetch(target: Target) -> FetchResult:
     if not is_configured():
         raise ConnectorError(NOT_CONFIGURED)
     tag = _tag(target)
-    since = _time(target.state.cursor)
+    since = iso_datetime(target.state.cursor)
     items: list[ItemRecord] = []
     newest = since
     seen: set[str] = set()
@@ -104,7 +112,7 @@ def parse_post(post: Any) -> tuple[ItemRecord, datetime] | None:
         as_str(author.get("did")),
         as_str(author.get("handle")),
     )
-    created, indexed = _time(record.get("createdAt")), _time(post.get("indexedAt"))
+    created, indexed = iso_datetime(record.get("createdAt")), iso_datetime(post.get("indexedAt"))
     sort_at = indexed or created
     if not uri.startswith("at://") or not did or not handle or sort_at is None:
         return None
@@ -341,17 +349,9 @@ def _raise_for_status(response: net.Response) -> None:
         reset = response.headers.get("ratelimit-reset", "")
         raise ConnectorError(
             "Bluesky asked us to slow down (HTTP 429).",
-            retry_at=_reset_at(reset) or retry_time(response.headers.get("Retry-After", "")),
+            retry_at=reset_time(reset) or retry_time(response.headers.get("Retry-After", "")),
         )
     raise_for_status(response)
-
-
-def _reset_at(epoch: str) -> datetime | None:
-    """An epoch-seconds reset header as a retry time, within retry_time's bounds."""
-    epoch = epoch.strip()
-    if not (epoch.isascii() and epoch.isdigit()):
-        return None
-    return retry_time(str(max(0, int(epoch[:12]) - int(time.time()))))
 
 
 # --- Small readers ---------------------------------------------------------------------------
@@ -380,16 +380,6 @@ def _json(body: bytes) -> dict:
     if not isinstance(payload, dict):
         raise ConnectorError(UNEXPECTED)
     return payload
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _plain(data: bytes) -> str:

@@ -5,6 +5,7 @@ from email.utils import parsedate_to_datetime
 
 from sources import net
 from sources.connectors.base import ConnectorError
+from sources.connectors.payload import iso_datetime
 
 MAX_RETRY_DELAY = timedelta(hours=24)
 
@@ -57,5 +58,24 @@ def retry_time(header: str, *, now: datetime | None = None) -> datetime | None:
         if at.tzinfo is None:
             at = at.replace(tzinfo=UTC)
     if at <= now:
+        return None
+    return min(at, now + MAX_RETRY_DELAY)
+
+
+def reset_time(header: str, *, now: datetime | None = None) -> datetime | None:
+    """Parse a rate-limit reset header: an ISO 8601 time (Mastodon), epoch seconds (X,
+    Bluesky) or, for small numbers, seconds from now. Garbage or past values give None (use
+    the normal backoff); anything beyond a day is capped at a day."""
+    now = now or datetime.now(UTC)
+    header = header.strip()
+    at: datetime | None
+    if header.isascii() and header.isdigit():
+        seconds = int(header[:12])  # twelve digits already exceed the cap
+        if seconds > 10**9:  # an epoch time
+            seconds -= int(now.timestamp())
+        at = now + timedelta(seconds=min(seconds, MAX_RETRY_DELAY.total_seconds() + 1))
+    else:
+        at = iso_datetime(header)
+    if at is None or at <= now:
         return None
     return min(at, now + MAX_RETRY_DELAY)

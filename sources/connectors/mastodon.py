@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from html import escape
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit
@@ -28,8 +28,8 @@ from sources.connectors.base import (
     PollState,
     Target,
 )
-from sources.connectors.http_status import MAX_RETRY_DELAY, raise_for_status, retry_time
-from sources.connectors.payload import as_list, as_str, count, http_url
+from sources.connectors.http_status import raise_for_status, reset_time, retry_time
+from sources.connectors.payload import as_list, as_str, count, http_url, iso_datetime
 
 TIMELINE = "/api/v1/timelines/tag/"
 PAGE_SIZE = 40  # Mastodon's maximum `limit`
@@ -159,7 +159,7 @@ def _item(wrapper: dict, *, host: str) -> ItemRecord | None:
     if not isinstance(status, dict):
         return None
     uri = as_str(status.get("uri")).strip()
-    published = _datetime(status.get("created_at"))
+    published = iso_datetime(status.get("created_at"))
     if not uri or len(uri) > MAX_KEY_LENGTH or published is None:
         return None
     url = http_url(status.get("url")) or http_url(uri)
@@ -237,25 +237,6 @@ def _rate_limit_spent(headers: Any) -> datetime | None:
     return None
 
 
-def reset_time(header: str, *, now: datetime | None = None) -> datetime | None:
-    """Parse X-RateLimit-Reset: an ISO 8601 time in Mastodon; epoch seconds (or, for small
-    numbers, seconds from now) elsewhere. Garbage or past values give None (use the normal
-    backoff); anything beyond a day is capped at a day."""
-    now = now or datetime.now(UTC)
-    header = header.strip()
-    at: datetime | None
-    if header.isascii() and header.isdigit():
-        seconds = int(header[:12])  # twelve digits already exceed the cap
-        if seconds > 10**9:  # an epoch time
-            seconds -= int(now.timestamp())
-        at = now + timedelta(seconds=min(seconds, MAX_RETRY_DELAY.total_seconds() + 1))
-    else:
-        at = _datetime(header)
-    if at is None or at <= now:
-        return None
-    return min(at, now + MAX_RETRY_DELAY)
-
-
 def _prev_link(response: net.Response, *, origin: str) -> str:
     """The `rel="prev"` URL of the Link header, only if it stays on `origin`'s scheme, host
     and port (following a server's link elsewhere would let it aim our requests: SSRF)."""
@@ -291,13 +272,3 @@ def _title(url: str) -> str:
     parts = urlsplit(url)
     prefix, _, tag = parts.path.rpartition(TIMELINE if TIMELINE in parts.path else "/")
     return f"#{unquote(tag)} on {parts.netloc}{prefix}"
-
-
-def _datetime(value: Any) -> datetime | None:
-    if not isinstance(value, str) or len(value) > 64:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
-    except (ValueError, OverflowError):  # e.g. year 1 with a positive offset
-        return None

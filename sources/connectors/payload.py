@@ -4,6 +4,7 @@ Each reader returns the value when it has the expected shape and an empty value 
 a connector maps a hostile or broken payload without ever raising TypeError.
 """
 
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,3 +42,14 @@ def http_url(value: Any) -> str:
     except ValueError:  # e.g. an unclosed IPv6 bracket
         return ""
     return url if absolute and len(url) <= MAX_URL_LENGTH else ""
+
+
+def iso_datetime(value: Any) -> datetime | None:
+    """An ISO 8601 time as an aware UTC datetime (naive ones are taken as UTC), else None."""
+    if not isinstance(value, str) or not value or len(value) > 64:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):  # e.g. year 1 with a positive offset
+        return None

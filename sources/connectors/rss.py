@@ -24,6 +24,7 @@ from sources.connectors.base import (
     Target,
 )
 from sources.connectors.http_status import raise_for_status
+from sources.connectors.payload import iso_datetime
 
 JSON_FEED_TYPES = {"application/feed+json", "application/json"}
 # Real feeds never declare entities; refusing them closes XXE and entity-expansion bombs
@@ -177,7 +178,7 @@ def _json_item(raw: Any, *, url: str, feed_authors: list[dict]) -> ItemRecord | 
         title=_str(raw.get("title")),
         html=html,
         author=_author(url, _str(author.get("name")), _str(author.get("url"))),
-        published_at=_iso_datetime(raw.get("date_published") or raw.get("date_modified")),
+        published_at=iso_datetime(raw.get("date_published") or raw.get("date_modified")),
         hashtags=[_str(t) for t in _list(raw.get("tags")) if _str(t)],
         media=[{"url": urljoin(url, image), "type": "image"}] if image else [],
         base_url=link or url,
@@ -204,16 +205,6 @@ def _author(feed_url: str, name: str, profile_url: str) -> AuthorRecord | None:
     if not name:
         return None
     return AuthorRecord(external_id=item_key(feed_url, name), name=name, profile_url=profile_url)
-
-
-def _iso_datetime(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _digest(*parts: str) -> str:

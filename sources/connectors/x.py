@@ -34,8 +34,16 @@ from sources.connectors.base import (
     PollState,
     Target,
 )
-from sources.connectors.http_status import retry_time
-from sources.connectors.payload import as_dict, as_list, as_str, count, http_url, is_int
+from sources.connectors.http_status import reset_time, retry_time
+from sources.connectors.payload import (
+    as_dict,
+    as_list,
+    as_str,
+    count,
+    http_url,
+    is_int,
+    iso_datetime,
+)
 
 READS_PER_ITEM = 1  # X bills each post returned as one read
 SEARCH = "/2/tweets/search/recent"
@@ -115,7 +123,7 @@ def _search(client: tweepy.Client, tag: str, *, since_id: str | None, next_token
         )
     except tweepy.TooManyRequests as exc:
         headers = exc.response.headers
-        retry_at = _reset_at(headers.get("x-rate-limit-reset", "")) or retry_time(
+        retry_at = reset_time(headers.get("x-rate-limit-reset", "")) or retry_time(
             headers.get("Retry-After", "")
         )
         raise ConnectorError("X asked us to slow down (HTTP 429).", retry_at=retry_at) from None
@@ -178,7 +186,7 @@ def _item(tweet: Any, users: dict[str, dict], media: dict[str, dict]) -> ItemRec
         url=f"{WEB}/{username or 'i/web'}/status/{tweet_id}",
         html=text_html,
         author=_author(author_id, user, username) if author_id else None,
-        published_at=_time(tweet.get("created_at")) or _snowflake_time(tweet_id),
+        published_at=iso_datetime(tweet.get("created_at")) or _snowflake_time(tweet_id),
         hashtags=tags,
         media=[entry for entry in map(_media, attached) if entry],
         reply_count=count(metrics.get("reply_count")),
@@ -251,15 +259,7 @@ def _busy_until(headers: Any) -> datetime | None:
     """The reset time when this response used up the rate-limit window, else None."""
     if headers.get("x-rate-limit-remaining", "").strip() != "0":
         return None
-    return _reset_at(headers.get("x-rate-limit-reset", ""))
-
-
-def _reset_at(epoch: str) -> datetime | None:
-    """An epoch-seconds reset header as a retry time, within retry_time's bounds."""
-    epoch = epoch.strip()
-    if not (epoch.isascii() and epoch.isdigit()):
-        return None
-    return retry_time(str(max(0, int(epoch[:12]) - int(time.time()))))
+    return reset_time(headers.get("x-rate-limit-reset", ""))
 
 
 # --- Small readers ---------------------------------------------------------------------------
@@ -279,16 +279,6 @@ def _tag(target: Target) -> str:
     if not tag:
         raise ConnectorError("This X source names no hashtag.", permanent=True)
     return tag
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _snowflake_time(tweet_id: str) -> datetime:

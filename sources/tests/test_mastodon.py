@@ -17,7 +17,7 @@ from feeds.models import Item
 from simulator import mastodon as fake
 from simulator.server import Simulator
 from sources import net
-from sources.connectors import mastodon
+from sources.connectors import http_status, mastodon
 from sources.connectors.base import AuthorRecord, ConnectorError, ItemRecord, PollState, Target
 from sources.tests.factories import SourceFactory
 
@@ -252,7 +252,7 @@ def test_fields_of_the_wrong_type_are_ignored() -> None:
 def test_the_rate_limit_reset_time_is_read_within_sane_bounds(
     header: str, expected: datetime | None
 ) -> None:
-    assert mastodon.reset_time(header, now=NOW) == expected
+    assert http_status.reset_time(header, now=NOW) == expected
 
 
 @pytest.mark.parametrize(
@@ -546,7 +546,7 @@ def test_the_fake_server_counts_requests_against_its_rate_limit(sim: Simulator) 
 
     remaining = [int(r.headers["X-RateLimit-Remaining"]) for r in (first, second)]
     assert remaining[0] - remaining[1] == 1
-    assert mastodon.reset_time(second.headers["X-RateLimit-Reset"]) is not None
+    assert http_status.reset_time(second.headers["X-RateLimit-Reset"]) is not None
 
 
 def test_an_unknown_tag_is_an_empty_timeline(sim: Simulator) -> None:
