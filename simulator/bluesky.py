@@ -33,7 +33,6 @@ import random
 import re
 import threading
 import time
-import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -80,21 +79,6 @@ class _State:
     refreshes: int = 0
     issued: int = 0
     calls: list[float] = field(default_factory=list)  # request times in the rate-limit window
-
-
-_states: dict[int, tuple[weakref.ref, _State]] = {}
-_states_lock = threading.Lock()
-
-
-def _state(site: Site) -> _State:
-    """This server's state; a Site reusing a dead one's id() starts afresh."""
-    with _states_lock:
-        entry = _states.get(id(site))
-        if entry is None or entry[0]() is not site:
-            now = datetime.now(UTC).replace(microsecond=0)
-            entry = (weakref.ref(site), _State(start=now, seed=site.blogs.seed))
-            _states[id(site)] = entry
-        return entry[1]
 
 
 # --- Test controls -------------------------------------------------------------------------
@@ -498,3 +482,12 @@ def _json(status: int, body: dict, *, base_url: str = "") -> Reply:
 
 def _error(status: int, error: str, message: str) -> Reply:
     return _json(status, {"error": error, "message": message})
+
+
+def _state(site: Site) -> _State:
+    """This server's state, made on first use."""
+
+    def make(site: Site) -> _State:
+        return _State(start=datetime.now(UTC).replace(microsecond=0), seed=site.blogs.seed)
+
+    return site.state("bluesky", make)

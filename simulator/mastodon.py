@@ -25,7 +25,6 @@ import random
 import re
 import threading
 import time
-import weakref
 import zlib
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -119,8 +118,6 @@ class _Fediverse:
 
 # Site has no slot for platform state, so it lives here, keyed by id(site); the finalizer
 # drops it with its Site, so a later Site that reuses the id starts fresh.
-_STATES: dict[int, _Fediverse] = {}
-_STATES_LOCK = threading.Lock()
 
 
 def server_base_url(sim: Simulator, server: str) -> str:
@@ -194,15 +191,6 @@ def _timeline(
         headers = {**headers, "Link": ", ".join(links)}
     body = [_render(s, server, request.site.base_url) for _, s in page]
     return _json(body, 200, headers)
-
-
-def _state(site: Site) -> _Fediverse:
-    with _STATES_LOCK:
-        state = _STATES.get(id(site))
-        if state is None:
-            state = _STATES[id(site)] = _Fediverse(seed=site.blogs.seed, start_ms=_now_ms())
-            weakref.finalize(site, _STATES.pop, id(site), None)
-        return state
 
 
 def _statuses(state: _Fediverse, tag: str, *, create: bool) -> list[_Status]:
@@ -440,3 +428,7 @@ def _now_ms() -> int:
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
     body = json.dumps(data, ensure_ascii=False).encode()
     return Reply(status, body, {"Content-Type": JSON, **(headers or {})})
+
+
+def _state(site: Site) -> _Fediverse:
+    return site.state("mastodon", lambda site: _Fediverse(seed=site.blogs.seed, start_ms=_now_ms()))

@@ -34,14 +34,13 @@ import math
 import random
 import re
 import threading
-import weakref
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime
 from html import escape
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
 from simulator import faults, images, prose
@@ -68,7 +67,6 @@ _ORDERBY: dict[str, Callable[[WpPost], Any]] = {
     "id": lambda p: p.id,
     "title": lambda p: (p.title, p.id),
 }
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -139,21 +137,6 @@ class WpSite:
 
 # --- state ----------------------------------------------------------------------------------
 
-_STATES: dict[tuple[int, str], tuple[weakref.ref, Any]] = {}
-_STATES_LOCK = threading.Lock()
-
-
-def per_simulator(site: Site, name: str, make: Callable[[Site], T]) -> T:
-    """The `name` state of the simulator serving `site`, made by `make` on first use."""
-    with _STATES_LOCK:
-        for key in [k for k, (ref, _) in _STATES.items() if ref() is None]:
-            del _STATES[key]
-        entry = _STATES.get((id(site), name))
-        if entry is None or entry[0]() is not site:
-            entry = (weakref.ref(site), make(site))
-            _STATES[(id(site), name)] = entry
-        return entry[1]
-
 
 @dataclass
 class Sites:
@@ -181,7 +164,7 @@ def _make_sites(site: Site) -> Sites:
 
 
 def _state(site: Site) -> Sites:
-    return per_simulator(site, "wordpress", _make_sites)
+    return site.state("wordpress", _make_sites)
 
 
 def publish(

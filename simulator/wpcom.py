@@ -67,7 +67,7 @@ def _make_blogs(site: Site) -> Blogs:
 
 
 def _state(site: Site) -> Blogs:
-    return wordpress.per_simulator(site, "wpcom", _make_blogs)
+    return site.state("wpcom", _make_blogs)
 
 
 def publish(sim: Simulator, tag: str, *, count: int = 1) -> list[WpPost]:

@@ -29,7 +29,6 @@ import random
 import re
 import threading
 import time
-import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -89,21 +88,6 @@ class _State:
     posts: dict[str, list[dict]] = field(default_factory=dict)  # tag -> posts, oldest first
     window_start: float = 0.0
     calls: int = 0
-
-
-_states: dict[int, tuple[weakref.ref, _State]] = {}
-_states_lock = threading.Lock()
-
-
-def _state(site: Site) -> _State:
-    """This server's state; a Site reusing a dead one's id() starts afresh."""
-    with _states_lock:
-        entry = _states.get(id(site))
-        if entry is None or entry[0]() is not site:
-            now = datetime.now(UTC).replace(microsecond=0)
-            entry = (weakref.ref(site), _State(start=now, seed=site.blogs.seed))
-            _states[id(site)] = entry
-        return entry[1]
 
 
 def publish(sim: Simulator, tag: str, count: int = 1) -> list[str]:
@@ -419,3 +403,12 @@ def _invalid(parameter: str, message: str) -> Reply:
         "type": "https://api.twitter.com/2/problems/invalid-request",
     }
     return _json(400, body)
+
+
+def _state(site: Site) -> _State:
+    """This server's state, made on first use."""
+
+    def make(site: Site) -> _State:
+        return _State(start=datetime.now(UTC).replace(microsecond=0), seed=site.blogs.seed)
+
+    return site.state("x", make)
