@@ -151,18 +151,20 @@ def due_source_ids(*, now: datetime, limit: int = 2000) -> list[int]:
     the queue; two dispatchers running at once never hand out the same Source."""
     free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
     due = Source.objects.filter(free, next_poll_at__lte=now, paused_at__isnull=True)
-    due = due.order_by("next_poll_at").values_list("pk", "url")
+    per_host: Counter[str] = Counter()
+    chosen = []
+    for pk, url in due.order_by("next_poll_at").values_list("pk", "url")[: limit * 2]:
+        host = Source(url=url).host
+        if per_host[host] < settings.PLN_DISPATCH_PER_HOST and len(chosen) < limit:
+            per_host[host] += 1
+            chosen.append(pk)
     with transaction.atomic():
+        # Only the chosen rows are locked, and due-ness is checked again under the lock: a
+        # dispatcher that lost the race skips them, or finds them already pushed ahead.
+        mine = due.filter(pk__in=chosen).order_by("pk")
         if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
-        rows = list(due[: limit * 2])
-        per_host: Counter[str] = Counter()
-        ids = []
-        for pk, url in rows:
-            host = Source(url=url).host
-            if per_host[host] < settings.PLN_DISPATCH_PER_HOST and len(ids) < limit:
-                per_host[host] += 1
-                ids.append(pk)
+            mine = mine.select_for_update(skip_locked=True)
+        ids = list(mine.values_list("pk", flat=True))
         Source.objects.filter(pk__in=ids).update(next_poll_at=now + settings.PLN_POLL_LEASE)
     return ids
 
