@@ -29,7 +29,7 @@ POLL_STATE_FIELDS = [
     "consecutive_failures", "last_error", "pause_reason", "last_polled_at", "last_success_at",
     "claimed_until", "paused_at",
 ]  # fmt: skip
-FETCH_THREADS = 10  # concurrent requests per batch: waiting on platforms, not computing
+FETCH_THREADS = 8  # concurrent requests per batch: waiting on platforms, not computing
 # Pay-per-use platforms and the setting that caps their reads per UTC day.
 DAILY_READ_CAPS = {"x": "PLN_X_DAILY_READ_CAP"}
 
@@ -54,22 +54,12 @@ def poll_source(source_id: int, *, now: datetime | None = None, force: bool = Fa
 
 def poll_sources(source_ids: list[int], *, now: datetime | None = None) -> list[Outcome]:
     """Poll several due Sources: their platforms are asked concurrently (the wait is the
-    network's), then each result is stored in its own transaction, as `poll_source` does.
-    Returns one outcome per id, in no particular order."""
+    network's), then each result is stored in its own transaction, as `poll_source` does."""
     now = now or timezone.now()
     claimed = claim_many(source_ids, now=now)
     with ThreadPoolExecutor(max_workers=FETCH_THREADS) as pool:
         fetched = list(pool.map(fetch, claimed))
-    pairs = list(zip(claimed, fetched, strict=True))
-    # Sources with nothing new only need their poll state saved: one statement for them all.
-    unchanged = [(s, f) for s, f in pairs if isinstance(f, FetchResult) and f.not_modified]
-    for source, result in unchanged:
-        apply_success(source, result, now=now, new_items=0)
-    Source.objects.bulk_update([source for source, _ in unchanged], POLL_STATE_FIELDS)
-    done = {source.pk for source, _ in unchanged}
-    outcomes = [Outcome.NOT_MODIFIED] * len(unchanged) + [
-        _finish_or_release(s, f, now=now) for s, f in pairs if s.pk not in done
-    ]
+    outcomes = [_finish_or_release(s, f, now=now) for s, f in zip(claimed, fetched, strict=True)]
     return outcomes + [Outcome.SKIPPED] * (len(source_ids) - len(claimed))
 
 
@@ -180,13 +170,6 @@ def due_source_ids(*, now: datetime, limit: int = 2000) -> list[int]:
 
 
 def record_success(source: Source, result: FetchResult, *, now: datetime, new_items: int) -> None:
-    apply_success(source, result, now=now, new_items=new_items)
-    source.save(update_fields=POLL_STATE_FIELDS)
-
-
-def apply_success(source: Source, result: FetchResult, *, now: datetime, new_items: int) -> None:
-    """Set a successful poll's state on `source` (not saved): new ETag or cursor, an
-    interval adapted to how busy it was, the next poll time, failures forgotten."""
     source.etag = result.state.etag[:500]
     source.last_modified = result.state.last_modified[:100]
     source.cursor = result.state.cursor[:500]
@@ -198,6 +181,7 @@ def apply_success(source: Source, result: FetchResult, *, now: datetime, new_ite
     source.last_error = source.pause_reason = ""
     source.last_polled_at = source.last_success_at = now
     source.claimed_until = source.paused_at = None
+    source.save(update_fields=POLL_STATE_FIELDS)
 
 
 def record_failure(source: Source, error: ConnectorError, *, now: datetime) -> None:
