@@ -4,18 +4,27 @@ Everything here runs inside the poll's transaction, so items, their links to the
 the Source's new poll state are committed together or not at all.
 """
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import connection
+
 from feeds.models import Item, Person
 from feeds.sanitize import clean_html, plain_text, text_of_clean_html
+from feeds.upsert import upsert
 from sources.connectors.base import AuthorRecord, ItemRecord
 from sources.hashtags import display_form, find_in_text, normalise
 from sources.models import Hashtag, Source
 from sources.platforms import item_platform
 
+ITEM_COLUMNS = [
+    "platform", "external_id", "url", "title", "text", "html", "author_id", "published_at",
+    "fetched_at", "updated_at", "media", "reply_count", "like_count", "repost_count", "hidden",
+]  # fmt: skip
+# On a refetch everything but the first-seen times and the moderation flag is refreshed.
 ITEM_UPDATE_FIELDS = [
-    "url", "title", "text", "html", "author", "media", "updated_at",
+    "url", "title", "text", "html", "author_id", "media", "updated_at",
     "reply_count", "like_count", "repost_count",
 ]  # fmt: skip
 
@@ -49,52 +58,70 @@ def store_items(source: Source, records: list[ItemRecord], *, now: datetime) -> 
     people |= _upsert_people(
         platform, [r.author for r in records if r.author and not r.authoritative], relayed=True
     )
-    items = [_item(platform, r, people, now=now) for r in records]
-    owned = [item for item, r in zip(items, records, strict=True) if r.authoritative]
-    relayed = [item for item, r in zip(items, records, strict=True) if not r.authoritative]
-    Item.objects.bulk_create(
-        owned,
-        update_conflicts=True,
-        unique_fields=["platform", "external_id"],
-        update_fields=ITEM_UPDATE_FIELDS,
+    rows = [_item_row(platform, r, people, now=now) for r in records]
+    ids = dict(
+        _upsert_items([row for row, r in zip(rows, records, strict=True) if r.authoritative])
     )
-    Item.objects.bulk_create(relayed, ignore_conflicts=True)
-    if all(item.pk for item in items):  # the database returned them (PostgreSQL, SQLite)
-        ids = {item.external_id: item.pk for item in items}
-    else:
-        ids = dict(
+    ids |= dict(
+        _upsert_items(
+            [row for row, r in zip(rows, records, strict=True) if not r.authoritative],
+            relayed=True,
+        )
+    )
+    if len(ids) < len(keys):  # relayed copies of posts stored before: look their ids up
+        ids |= dict(
             Item.objects.filter(platform=platform, external_id__in=keys).values_list(
                 "external_id", "id"
             )
         )
-    Item.sources.through.objects.bulk_create(
-        [
-            Item.sources.through(item_id=item_id, source_id=source.pk)
-            for item_id in sorted(ids.values())
-        ],
-        ignore_conflicts=True,
+    through = Item.sources.through._meta
+    upsert(
+        through.db_table,
+        ["item_id", "source_id"],
+        [(item_id, source.pk) for item_id in sorted(ids.values())],
+        conflict=["item_id", "source_id"],
     )
-    _link_hashtags(records, items, ids)
-    return StoreResult(stored=len(items), new=len(set(keys) - known))
+    _link_hashtags(records, [row[ITEM_COLUMNS.index("text")] for row in rows], ids)
+    return StoreResult(stored=len(rows), new=len(set(keys) - known))
 
 
-def _item(platform: str, record: ItemRecord, people: dict[str, int], *, now: datetime) -> Item:
+def _item_row(platform: str, record: ItemRecord, people: dict[str, int], *, now: datetime) -> tuple:
+    """The Item's column values (ITEM_COLUMNS), sanitised and ready for the database."""
     html = clean_html(record.html, base_url=record.base_url)
     published = min(record.published_at or now, now)  # a post from the future is shown as now
-    return Item(
-        platform=platform,
-        external_id=record.external_id,
-        url=_http_url(record.url),
-        title=plain_text(record.title, limit=500),
-        text=text_of_clean_html(html, limit=20_000),
-        html=html,
-        author_id=people.get(record.author.external_id) if record.author else None,
-        published_at=published,
-        media=[m for m in record.media if m.get("url", "").startswith(("http://", "https://"))],
-        reply_count=_count(record.reply_count),
-        like_count=_count(record.like_count),
-        repost_count=_count(record.repost_count),
+    media = [m for m in record.media if m.get("url", "").startswith(("http://", "https://"))]
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    return (
+        platform,
+        record.external_id,
+        _http_url(record.url),
+        plain_text(record.title, limit=500),
+        text_of_clean_html(html, limit=20_000),
+        html,
+        people.get(record.author.external_id) if record.author else None,
+        connection.ops.adapt_datetimefield_value(published),
+        stamp,  # fetched_at
+        stamp,  # updated_at
+        json.dumps(media),
+        _count(record.reply_count),
+        _count(record.like_count),
+        _count(record.repost_count),
+        False,  # hidden
     )
+
+
+def _upsert_items(rows: list[tuple], *, relayed: bool = False) -> list[tuple[str, int]]:
+    """Upsert item rows; (external id, id) of each row written. A relayed row never
+    overwrites: it is only inserted when new."""
+    returned = upsert(
+        Item._meta.db_table,
+        ITEM_COLUMNS,
+        rows,
+        conflict=["platform", "external_id"],
+        update=[] if relayed else ITEM_UPDATE_FIELDS,
+        returning=["external_id", "id"],
+    )
+    return [(key, pk) for key, pk in returned]
 
 
 def _upsert_people(
@@ -135,13 +162,13 @@ def _upsert_people(
     )
 
 
-def _link_hashtags(records: list[ItemRecord], items: list[Item], item_ids: dict[str, int]) -> None:
+def _link_hashtags(records: list[ItemRecord], texts: list[str], item_ids: dict[str, int]) -> None:
     """Link each item to its platform tags or categories and the hashtags in its text."""
     wanted: dict[str, str] = {}
     pairs: set[tuple[str, str]] = set()
     plain: dict[str, str] = {}  # a feed repeats its few tags on every post
-    for record, item in zip(records, items, strict=True):
-        for tag in [*record.hashtags, *find_in_text(item.text)]:
+    for record, text in zip(records, texts, strict=True):
+        for tag in [*record.hashtags, *find_in_text(text)]:
             text = plain.get(tag)
             if text is None:
                 text = plain[tag] = plain_text(tag)
@@ -156,12 +183,11 @@ def _link_hashtags(records: list[ItemRecord], items: list[Item], item_ids: dict[
         ignore_conflicts=True,
     )
     tag_ids = dict(Hashtag.objects.filter(name__in=wanted).values_list("name", "id"))
-    Item.hashtags.through.objects.bulk_create(
-        [
-            Item.hashtags.through(item_id=item_ids[key], hashtag_id=tag_ids[name])
-            for key, name in sorted(pairs)
-        ],
-        ignore_conflicts=True,
+    upsert(
+        Item.hashtags.through._meta.db_table,
+        ["item_id", "hashtag_id"],
+        [(item_ids[key], tag_ids[name]) for key, name in sorted(pairs)],
+        conflict=["item_id", "hashtag_id"],
     )
 
 

@@ -146,3 +146,15 @@ def test_a_relayed_copy_never_rewrites_its_authors_profile():
 
     assert Person.objects.get().name == "Ada Lovelace"
     assert Item.objects.get(external_id=record(2).external_id).author.name == "Ada Lovelace"
+
+
+def test_media_and_counts_are_stored_as_sent_and_unsafe_media_dropped():
+    media = [
+        {"url": "https://cdn.example.org/a.png", "type": "image", "alt": "A chart"},
+        {"url": "javascript:alert(1)", "type": "image"},
+    ]
+    store_items(SourceFactory(), [record(1, media=media, like_count=7, reply_count=-3)], now=NOW)
+
+    item = Item.objects.get()
+    assert item.media == [media[0]]
+    assert (item.like_count, item.reply_count) == (7, 0)
