@@ -11,6 +11,7 @@ import random
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, time, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -154,7 +155,7 @@ def due_source_ids(*, now: datetime, limit: int = 2000) -> list[int]:
     per_host: Counter[str] = Counter()
     chosen = []
     for pk, url in due.order_by("next_poll_at").values_list("pk", "url")[: limit * 2]:
-        host = Source(url=url).host
+        host = urlsplit(url).hostname or ""
         if per_host[host] < settings.PLN_DISPATCH_PER_HOST and len(chosen) < limit:
             per_host[host] += 1
             chosen.append(pk)
