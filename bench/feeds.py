@@ -32,19 +32,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pln.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.db import connection  # noqa: E402
-from django.utils import timezone  # noqa: E402
+from django.db import connection
+from django.utils import timezone
 
-from feeds.models import Item  # noqa: E402
-from feeds.tasks import dispatch_due_sources  # noqa: E402
-from pln import celery_app  # noqa: E402
-from simulator.formats import FORMATS  # noqa: E402
-from sources.connectors import CONNECTORS  # noqa: E402
-from sources.models import Source  # noqa: E402
+from feeds.models import Item
+from feeds.tasks import dispatch_due_sources
+from pln import celery_app
+from simulator.formats import FORMATS
+from sources.connectors import CONNECTORS
+from sources.models import Source
 
 ROUND_TIMEOUT = 300  # seconds: a round that takes longer is reported as failed
 

@@ -16,14 +16,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pln.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from feeds.sanitize import clean_html, plain_text, text_of_clean_html  # noqa: E402
-from simulator.blogs import BlogSet  # noqa: E402
-from simulator.formats import JSONFEED  # noqa: E402
-from sources.connectors import rss  # noqa: E402
+from feeds.sanitize import clean_html, plain_text, text_of_clean_html
+from simulator.blogs import BlogSet
+from simulator.formats import JSONFEED
+from sources.connectors import rss
 
 BASE = "http://127.0.0.1:8765"
 
