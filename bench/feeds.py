@@ -221,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--prefetch", type=int, default=1, help="worker_prefetch_multiplier")
     parser.add_argument("--json", type=Path, help="also write the figures here")
-    parser.add_argument("--log", type=Path, default=Path("/tmp/pln-bench-worker.log"))  # noqa: S108
+    parser.add_argument("--log", type=Path, default=ROOT / "var" / "bench-worker.log")
     args = parser.parse_args(argv)
     args.allowed_host = args.simulator.split("://", 1)[1].rstrip("/")
 

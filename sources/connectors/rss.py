@@ -9,6 +9,7 @@ import json
 import re
 import xml.sax
 from datetime import UTC, datetime
+from html import escape
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -212,8 +213,6 @@ def _digest(*parts: str) -> str:
 
 
 def _escape_text(text: str) -> str:
-    from html import escape
-
     return "<p>" + escape(text).replace("\n\n", "</p><p>") + "</p>" if text else ""
 
 

@@ -22,7 +22,7 @@ no `/feed/` path: use `sources.discovery.discover(site_url)` there.
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
@@ -38,7 +38,7 @@ from sources.connectors.base import (
     Target,
 )
 from sources.connectors.http_status import raise_for_status
-from sources.connectors.payload import as_str, http_url
+from sources.connectors.payload import as_str, http_url, iso_datetime
 
 API_REL = "https://api.w.org/"
 PER_PAGE = 50
@@ -110,7 +110,7 @@ def fallback_feed_url(site_url: str, tag_slug: str | None) -> str:
 def fetch(target: Target) -> FetchResult:
     """Fetch the newest posts (all posts after the cursor, up to MAX_PAGES pages).
     Raises ConnectorError; RestApiUnavailable means "use the feed"."""
-    cursor = _iso_utc(target.state.cursor)
+    cursor = iso_datetime(target.state.cursor)
     headers = {}
     if target.state.etag:
         headers["If-None-Match"] = target.state.etag
@@ -164,7 +164,7 @@ def _item(post: Any, *, url: str) -> ItemRecord | None:
         title=_rendered(post.get("title")),
         html=_rendered(post.get("content")) or _rendered(post.get("excerpt")),
         author=_author(_first(embedded.get("author")), url=url),
-        published_at=_iso_utc(post.get("date_gmt")),
+        published_at=iso_datetime(post.get("date_gmt")),
         hashtags=_term_names(embedded.get("wp:term")),
         media=_featured(_first(embedded.get("wp:featuredmedia"))),
         base_url=link or site_url(url),
@@ -301,18 +301,6 @@ def _json_list(body: bytes) -> list:
 
 def _newer(item: ItemRecord, cursor: datetime | None) -> bool:
     return not cursor or not item.published_at or item.published_at > cursor
-
-
-def _iso_utc(value: Any) -> datetime | None:
-    """An ISO 8601 time in UTC; one without an offset is UTC already (WordPress's
-    `date_gmt`, "2026-11-23T18:42:10"). None for anything else."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    except (ValueError, OverflowError):
-        return None
 
 
 def _host(url: str) -> tuple[str | None, int | None] | None:

@@ -13,7 +13,7 @@ Cursor: the newest `date` seen. A poll with a cursor asks for `after=<cursor>` a
 """
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -30,7 +30,7 @@ from sources.connectors.base import (
     Target,
 )
 from sources.connectors.http_status import raise_for_status
-from sources.connectors.payload import as_str, http_url
+from sources.connectors.payload import as_str, http_url, iso_datetime
 
 NUMBER = 40
 MAX_PAGES = 5
@@ -46,7 +46,7 @@ def target_url(tag: str) -> str:
 def fetch(target: Target) -> FetchResult:
     """The tag's newest posts (all posts after the cursor, up to MAX_PAGES pages).
     Raises ConnectorError."""
-    cursor = _iso_utc(target.state.cursor)
+    cursor = iso_datetime(target.state.cursor)
     headers = {"If-None-Match": target.state.etag} if target.state.etag else {}
     first = _get(_page_url(target.url, cursor, 1), headers)
     if first.status == 304:
@@ -96,7 +96,7 @@ def _item(post: Any) -> ItemRecord | None:
         title=as_str(post.get("title")),
         html=as_str(post.get("content")) or as_str(post.get("excerpt")),
         author=_author(author, link=link),
-        published_at=_iso_utc(post.get("date")),
+        published_at=iso_datetime(post.get("date")),
         hashtags=_term_names(post.get("tags"), post.get("categories")),
         media=[{"url": image, "type": "image"}] if image else [],
         base_url=link,
@@ -154,17 +154,6 @@ def _page_url(url: str, cursor: datetime | None, page: int) -> str:
 
 def _newer(item: ItemRecord, cursor: datetime | None) -> bool:
     return not cursor or not item.published_at or item.published_at > cursor
-
-
-def _iso_utc(value: Any) -> datetime | None:
-    """An ISO 8601 time ("2026-11-23T19:42:10+01:00") in UTC, or None."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    except (ValueError, OverflowError):
-        return None
 
 
 def _int(value: Any) -> int:
