@@ -6,6 +6,7 @@ autoescaped by templates.
 
 import html
 import re
+from contextvars import ContextVar
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
@@ -39,22 +40,35 @@ _NEEDS_PARSING = re.compile(r"[<&\x00\ufeff\ud800-\udfff]")
 _WRITTEN_TAG = re.compile(r'<pre\b[^>"]*(?:"[^"]*"[^>"]*)*>\n?|<[^>"]*(?:"[^"]*"[^>"]*)*>')
 
 
+# The base URL of the fragment being cleaned, for the one shared cleaner's URL filter.
+_base_url: ContextVar[str] = ContextVar("_base_url", default="")
+
+
+def _resolve(tag: str, attribute: str, value: str) -> str | None:
+    return _resolved_url(_base_url.get(), value) if attribute in URL_ATTRIBUTES else value
+
+
+# Built once: `nh3.clean(...)` with these options rebuilds its allowlists on every call, which
+# cost more than the cleaning itself (97 against 43 microseconds for a 1.5 KB post).
+_CLEANER = nh3.Cleaner(
+    tags=TAGS,
+    attributes=ATTRIBUTES,
+    url_schemes=SAFE_SCHEMES,
+    link_rel="noopener noreferrer nofollow ugc",
+    clean_content_tags=DROP_WITH_CONTENT,
+    attribute_filter=_resolve,
+)
+_TEXT_CLEANER = nh3.Cleaner(tags=set(), clean_content_tags=DROP_WITH_CONTENT)
+
+
 def clean_html(fragment: str, *, base_url: str = "") -> str:
     """Sanitise `fragment`: allowlisted tags only, no event handlers or style, http(s) and
     mailto URLs only (resolved against `base_url`), rel="noopener noreferrer nofollow ugc"."""
-
-    def resolve(tag: str, attribute: str, value: str) -> str | None:
-        return _resolved_url(base_url, value) if attribute in URL_ATTRIBUTES else value
-
-    return nh3.clean(
-        fragment,
-        tags=TAGS,
-        attributes=ATTRIBUTES,
-        url_schemes=SAFE_SCHEMES,
-        link_rel="noopener noreferrer nofollow ugc",
-        clean_content_tags=DROP_WITH_CONTENT,
-        attribute_filter=resolve,
-    )
+    token = _base_url.set(base_url)
+    try:
+        return _CLEANER.clean(fragment)
+    finally:
+        _base_url.reset(token)
 
 
 @lru_cache(maxsize=4096)  # a feed's posts repeat their links (about page, tag pages, images)
@@ -69,9 +83,7 @@ def _resolved_url(base_url: str, value: str) -> str | None:
 def plain_text(fragment: str, *, limit: int | None = None) -> str:
     """Markup stripped, entities decoded, whitespace collapsed: for titles, names, previews."""
     if _NEEDS_PARSING.search(fragment):
-        fragment = html.unescape(
-            nh3.clean(fragment, tags=set(), clean_content_tags=DROP_WITH_CONTENT)
-        )
+        fragment = html.unescape(_TEXT_CLEANER.clean(fragment))
     text = " ".join(fragment.split())  # split() and regex \s agree on what whitespace is
     return text[:limit] if limit else text
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -113,6 +114,18 @@ def test_links_get_a_rel_that_keeps_the_opener_referrer_and_rank_from_them() -> 
 )
 def test_relative_addresses_resolve_against_the_base(markup: str, expected: str) -> None:
     assert clean_html(markup, base_url=BASE) == expected
+
+
+def test_posts_cleaned_at_once_in_several_threads_each_resolve_against_their_own_base() -> None:
+    # One cleaner is shared; each call's base URL must stay that call's.
+    def clean(n: int) -> str:
+        return clean_html('<a href="post">x</a>' * 20, base_url=f"https://blog{n}.example/a/")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        cleaned = list(pool.map(clean, range(200)))
+
+    for n, html in enumerate(cleaned):
+        assert html.count(f'href="https://blog{n}.example/a/post"') == 20
 
 
 def test_a_mailto_link_is_kept() -> None:
