@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
+from django.utils import timezone
 
 from feeds.models import Item, Person
 from feeds.sanitize import clean_html, plain_text, text_of_clean_html
@@ -22,6 +23,11 @@ ITEM_COLUMNS = [
     "platform", "external_id", "url", "title", "text", "html", "author_id", "published_at",
     "fetched_at", "updated_at", "media", "reply_count", "like_count", "repost_count", "hidden",
 ]  # fmt: skip
+PERSON_COLUMNS = [
+    "platform", "external_id", "name", "handle", "profile_url", "avatar_url", "created_at",
+    "updated_at",
+]  # fmt: skip
+PERSON_UPDATE_FIELDS = ["name", "handle", "profile_url", "avatar_url", "updated_at"]
 # On a refetch everything but the first-seen times and the moderation flag is refreshed.
 ITEM_UPDATE_FIELDS = [
     "url", "title", "text", "html", "author_id", "media", "updated_at",
@@ -48,6 +54,7 @@ def store_items(source: Source, records: list[ItemRecord], *, now: datetime) -> 
     if not records:
         return StoreResult(stored=0, new=0)
     platform = item_platform(source.platform)
+    stamp = connection.ops.adapt_datetimefield_value(now)
     keys = [r.external_id for r in records]
     known = set(
         Item.objects.filter(platform=platform, external_id__in=keys).values_list(
@@ -58,16 +65,12 @@ def store_items(source: Source, records: list[ItemRecord], *, now: datetime) -> 
     people |= _upsert_people(
         platform, [r.author for r in records if r.author and not r.authoritative], relayed=True
     )
-    rows = [_item_row(platform, r, people, now=now) for r in records]
-    ids = dict(
-        _upsert_items([row for row, r in zip(rows, records, strict=True) if r.authoritative])
+    rows = [_item_row(platform, r, people, now=now, stamp=stamp) for r in records]
+    written = _upsert_items([row for row, r in zip(rows, records, strict=True) if r.authoritative])
+    written += _upsert_items(
+        [row for row, r in zip(rows, records, strict=True) if not r.authoritative], relayed=True
     )
-    ids |= dict(
-        _upsert_items(
-            [row for row, r in zip(rows, records, strict=True) if not r.authoritative],
-            relayed=True,
-        )
-    )
+    ids = dict(written)
     if len(ids) < len(keys):  # relayed copies of posts stored before: look their ids up
         ids |= dict(
             Item.objects.filter(platform=platform, external_id__in=keys).values_list(
@@ -85,12 +88,14 @@ def store_items(source: Source, records: list[ItemRecord], *, now: datetime) -> 
     return StoreResult(stored=len(rows), new=len(set(keys) - known))
 
 
-def _item_row(platform: str, record: ItemRecord, people: dict[str, int], *, now: datetime) -> tuple:
-    """The Item's column values (ITEM_COLUMNS), sanitised and ready for the database."""
+def _item_row(
+    platform: str, record: ItemRecord, people: dict[str, int], *, now: datetime, stamp: object
+) -> tuple:
+    """The Item's column values (ITEM_COLUMNS), sanitised and ready for the database;
+    `stamp` is `now` in database form."""
     html = clean_html(record.html, base_url=record.base_url)
     published = min(record.published_at or now, now)  # a post from the future is shown as now
     media = [m for m in record.media if m.get("url", "").startswith(("http://", "https://"))]
-    stamp = connection.ops.adapt_datetimefield_value(now)
     return (
         platform,
         record.external_id,
@@ -99,7 +104,7 @@ def _item_row(platform: str, record: ItemRecord, people: dict[str, int], *, now:
         text_of_clean_html(html, limit=20_000),
         html,
         people.get(record.author.external_id) if record.author else None,
-        connection.ops.adapt_datetimefield_value(published),
+        stamp if published is now else connection.ops.adapt_datetimefield_value(published),
         stamp,  # fetched_at
         stamp,  # updated_at
         json.dumps(media),
@@ -113,7 +118,7 @@ def _item_row(platform: str, record: ItemRecord, people: dict[str, int], *, now:
 def _upsert_items(rows: list[tuple], *, relayed: bool = False) -> list[tuple[str, int]]:
     """Upsert item rows; (external id, id) of each row written. A relayed row never
     overwrites: it is only inserted when new."""
-    returned = upsert(
+    return upsert(
         Item._meta.db_table,
         ITEM_COLUMNS,
         rows,
@@ -121,45 +126,47 @@ def _upsert_items(rows: list[tuple], *, relayed: bool = False) -> list[tuple[str
         update=[] if relayed else ITEM_UPDATE_FIELDS,
         returning=["external_id", "id"],
     )
-    return [(key, pk) for key, pk in returned]
 
 
 def _upsert_people(
     platform: str, authors: list[AuthorRecord], *, relayed: bool = False
 ) -> dict[str, int]:
-    """Upsert the authors; `relayed` ones (seen through a server that does not host them)
-    are added when new but never rewrite a stored profile."""
+    """Upsert the authors and return their ids by external id; `relayed` ones (seen through
+    a server that does not host them) are added when new but never rewrite a profile."""
     unique = {a.external_id: a for a in sorted(authors, key=lambda a: a.external_id)}
     if not unique:
         return {}
-    conflicts = (
-        {"ignore_conflicts": True}
-        if relayed
-        else {
-            "update_conflicts": True,
-            "unique_fields": ["platform", "external_id"],
-            "update_fields": ["name", "handle", "profile_url", "avatar_url", "updated_at"],
-        }
-    )
-    Person.objects.bulk_create(
-        [
-            Person(
-                platform=platform,
-                external_id=a.external_id,
-                name=plain_text(a.name, limit=200),
-                handle=plain_text(a.handle, limit=200),
-                profile_url=_http_url(a.profile_url),
-                avatar_url=_http_url(a.avatar_url),
-            )
-            for a in unique.values()
-        ],
-        **conflicts,
-    )
-    return dict(
-        Person.objects.filter(platform=platform, external_id__in=unique).values_list(
-            "external_id", "id"
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = [
+        (
+            platform,
+            a.external_id,
+            plain_text(a.name, limit=200),
+            plain_text(a.handle, limit=200),
+            _http_url(a.profile_url),
+            _http_url(a.avatar_url),
+            stamp,
+            stamp,
+        )
+        for a in unique.values()
+    ]
+    ids = dict(
+        upsert(
+            Person._meta.db_table,
+            PERSON_COLUMNS,
+            rows,
+            conflict=["platform", "external_id"],
+            update=[] if relayed else PERSON_UPDATE_FIELDS,
+            returning=["external_id", "id"],
         )
     )
+    if len(ids) < len(unique):  # relayed people stored before
+        ids |= dict(
+            Person.objects.filter(platform=platform, external_id__in=unique).values_list(
+                "external_id", "id"
+            )
+        )
+    return ids
 
 
 def _link_hashtags(records: list[ItemRecord], texts: list[str], item_ids: dict[str, int]) -> None:
@@ -178,17 +185,34 @@ def _link_hashtags(records: list[ItemRecord], texts: list[str], item_ids: dict[s
                 pairs.add((record.external_id, name))
     if not wanted:
         return
-    Hashtag.objects.bulk_create(
-        [Hashtag(name=name, display=wanted[name]) for name in sorted(wanted)],
-        ignore_conflicts=True,
-    )
-    tag_ids = dict(Hashtag.objects.filter(name__in=wanted).values_list("name", "id"))
+    tag_ids = hashtag_ids(wanted)
     upsert(
         Item.hashtags.through._meta.db_table,
         ["item_id", "hashtag_id"],
         [(item_ids[key], tag_ids[name]) for key, name in sorted(pairs)],
         conflict=["item_id", "hashtag_id"],
     )
+
+
+def hashtag_ids(wanted: dict[str, str]) -> dict[str, int]:
+    """The ids of the hashtags named in `wanted` (name -> display form), adding those that
+    are new. Most already exist, so they are looked up first: one query in the usual case."""
+    found = dict(Hashtag.objects.filter(name__in=wanted).values_list("name", "id"))
+    missing = sorted(wanted.keys() - found.keys())
+    if missing:
+        stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+        found |= dict(
+            upsert(
+                Hashtag._meta.db_table,
+                ["name", "display", "created_at"],
+                [(name, wanted[name], stamp) for name in missing],
+                conflict=["name"],
+                returning=["name", "id"],
+            )
+        )
+        if len(found) < len(wanted):  # added meanwhile by a concurrent poll
+            found = dict(Hashtag.objects.filter(name__in=wanted).values_list("name", "id"))
+    return found
 
 
 def _count(value: object) -> int:
