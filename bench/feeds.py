@@ -159,7 +159,10 @@ def _kb(path: str, field: str) -> int:
 
 
 class MemorySampler(threading.Thread):
-    """Every 100 ms: VmRSS and PSS summed over the worker's process tree; keeps the peaks."""
+    """VmRSS summed over the worker's process tree every 100 ms, PSS every 500 ms (reading
+    smaps_rollup makes the kernel walk every page table); keeps the peaks. The tree is walked
+    again every 2 s only: walking all of /proc ten times a second cost the harness seconds of
+    CPU that the system under test then lacked."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
@@ -167,17 +170,61 @@ class MemorySampler(threading.Thread):
         self.peak_rss_kb = self.peak_pss_kb = 0
         self.done = threading.Event()
 
-    def sample(self) -> tuple[int, int]:
-        pids = process_tree(self.pid)
+    def sample(self, pids: list[int] | None = None, *, pss: bool = True) -> tuple[int, int]:
+        pids = pids or process_tree(self.pid)
         rss = sum(_kb(f"/proc/{p}/status", "VmRSS:") for p in pids)
-        pss = sum(_kb(f"/proc/{p}/smaps_rollup", "Pss:") for p in pids)
-        return rss, pss
+        pss_kb = sum(_kb(f"/proc/{p}/smaps_rollup", "Pss:") for p in pids) if pss else 0
+        return rss, pss_kb
 
     def run(self) -> None:
+        ticks = 0
+        pids = process_tree(self.pid)
         while not self.done.wait(0.1):
-            rss, pss = self.sample()
+            ticks += 1
+            if ticks % 20 == 0:
+                pids = process_tree(self.pid)
+            rss, pss = self.sample(pids, pss=ticks % 5 == 0)
             self.peak_rss_kb = max(self.peak_rss_kb, rss)
             self.peak_pss_kb = max(self.peak_pss_kb, pss)
+
+
+# --- where the CPU goes ----------------------------------------------------------------------
+
+CPU_ROLES = ("worker", "postgres", "simulator", "redis", "harness")
+
+
+def cpu_seconds(worker_pid: int) -> dict[str, float]:
+    """CPU time (user + system) used so far by each role's processes. Processes are
+    told apart by their command name (postgres, redis-server) or command line (the
+    simulator), so run the benchmark on a machine without other copies of them."""
+    worker = set(process_tree(worker_pid))
+    ticks = dict.fromkeys(CPU_ROLES, 0)
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat.rpartition(")")[2].split()
+        # utime and stime, plus cutime and cstime: the CPU of exited children it has reaped
+        # (PostgreSQL's backends for closed connections).
+        used = sum(int(n) for n in fields[11:15])
+        pid = int(entry)
+        if pid in worker:
+            ticks["worker"] += used
+        elif pid == os.getpid():
+            ticks["harness"] += used
+        elif comm.startswith("postgres") or cmdline.startswith(b"postgres"):
+            ticks["postgres"] += used
+        elif comm.startswith("redis-server"):
+            ticks["redis"] += used
+        elif b"-m\x00simulator" in cmdline:
+            ticks["simulator"] += used
+    hertz = os.sysconf("SC_CLK_TCK")
+    return {role: n / hertz for role, n in ticks.items()}
 
 
 # --- rounds ------------------------------------------------------------------------------------
@@ -187,9 +234,10 @@ def make_due() -> None:
     Source.objects.update(next_poll_at=timezone.now(), claimed_until=None)
 
 
-def run_round(label: str, total: int) -> dict:
+def run_round(label: str, total: int, worker_pid: int) -> dict:
     """Make every Source due, dispatch as beat would, and wait until all have polled."""
     make_due()
+    cpu_before = cpu_seconds(worker_pid)
     started_at = timezone.now()
     started = time.monotonic()
     dispatched = 0
@@ -199,8 +247,10 @@ def run_round(label: str, total: int) -> dict:
     while (done := polled.count()) < total:
         if time.monotonic() - started > ROUND_TIMEOUT:
             break
-        time.sleep(0.05)
+        time.sleep(0.1)
     seconds = time.monotonic() - started
+    cpu_after = cpu_seconds(worker_pid)
+    cpu = {role: round(cpu_after[role] - cpu_before[role], 1) for role in CPU_ROLES}
     failed = list(
         polled.filter(last_polled_at__gte=started_at, consecutive_failures__gt=0).values_list(
             "url", "last_error"
@@ -208,7 +258,7 @@ def run_round(label: str, total: int) -> dict:
     )
     return {
         "round": label, "seconds": round(seconds, 2), "dispatched": dispatched,
-        "polled": done, "failed": failed,
+        "polled": done, "failed": failed, "cpu": cpu,
     }  # fmt: skip
 
 
@@ -243,9 +293,9 @@ def main(argv: list[str] | None = None) -> int:
     idle_rss, idle_pss = sampler.sample()
     sampler.start()
     try:
-        first = run_round("first poll", total)
+        first = run_round("first poll", total, worker.pid)
         first["items"] = Item.objects.count()
-        second = run_round("no change", total)
+        second = run_round("no change", total, worker.pid)
         second["items"] = Item.objects.count()
     finally:
         sampler.done.set()
@@ -284,6 +334,9 @@ def print_table(f: dict) -> None:
         for url, error in r["failed"]:
             print(f"    FAILED {url}: {error}")
     print(f"items expected after the first poll: {f['expected_items']:,}")
+    print(f"CPU seconds used in each round: {'':<2}" + "".join(f"{r:>10}" for r in CPU_ROLES))
+    for r in f["rounds"]:
+        print(f"    {r['round']:<28}" + "".join(f"{r['cpu'][role]:>10.1f}" for role in CPU_ROLES))
     print(
         f"worker memory, idle:  RSS {f['worker_idle_rss_mb']} MB, PSS {f['worker_idle_pss_mb']} MB"
     )
