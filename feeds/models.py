@@ -145,3 +145,18 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} on {self.item_id}: {self.body[:40]}"
+
+
+class FeedKey(models.Model):
+    """The generation of a learner's private feed links. A personal Atom feed's URL carries a
+    token signed with the site's secret over (user, generation); revoking the links bumps the
+    generation, so every old URL stops working. Nothing secret is stored."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_key"
+    )
+    generation = models.PositiveIntegerField(default=1)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Feed links of {self.user} (generation {self.generation})"

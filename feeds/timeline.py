@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from feeds.models import Item
-from sources.models import Hashtag, Membership, Source
+from feeds import search
+from feeds.filters import TimelineFilter
+from feeds.models import Item, ItemState, Person
+from sources.models import Hashtag, Membership, Source, Topic
 
 PAGE_SIZE = 30
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -53,13 +55,71 @@ def visible_items(user) -> QuerySet[Item]:
     return items.filter(open_or_none | Exists(member))
 
 
+def my_topics(user) -> QuerySet[Topic]:
+    """The topics a learner reads: their own, and the courses they take or coordinate."""
+    if not user.is_authenticated:
+        return Topic.objects.none()
+    mine = Q(owner=user) | Q(members=user) | Q(coordinators=user)
+    return Topic.objects.filter(pk__in=Topic.objects.filter(mine).values("pk")).order_by("name")
+
+
 def followed_items(user) -> QuerySet[Item]:
-    """The learner's timeline: posts of the blogs they follow and the streams of the
-    hashtags they follow."""
-    blog_sources = Source.objects.filter(blog__followers__user=user).values("pk")
-    hashtags = Hashtag.objects.filter(followers__user=user).values("pk")
+    """The learner's timeline: posts of the blogs, hashtag streams and people they follow or
+    that their topics gather, and posts of the groups they belong to."""
+    topics = my_topics(user).values("pk")
+    blog_sources = Source.objects.filter(
+        Q(blog__followers__user=user) | Q(blog__topics__in=topics)
+    ).values("pk")
+    hashtags = Hashtag.objects.filter(Q(followers__user=user) | Q(topics__in=topics)).values("pk")
+    people = Person.objects.filter(Q(followers__user=user) | Q(topics__in=topics)).values("pk")
+    groups = Membership.objects.filter(user=user).values("group")
     return visible_items(user).filter(
-        Q(Exists(_found_by(Q(source__in=blog_sources)))) | _in_streams_of(hashtags)
+        Q(Exists(_found_by(Q(source__in=blog_sources))))
+        | _in_streams_of(hashtags)
+        | Q(author__in=people)
+        | Q(group__in=groups)
+    )
+
+
+def timeline_items(user, filters: TimelineFilter) -> QuerySet[Item]:
+    """The learner's timeline narrowed by `filters`, without the items they hid."""
+    items = followed_items(user).exclude(Exists(_state(user, is_hidden=True)))
+    if filters.topic:
+        topic = my_topics(user).filter(slug=filters.topic).first()
+        items = items.filter(topic_condition(topic)) if topic else items.none()
+    if filters.tag:
+        items = items.filter(_in_streams_of(Hashtag.objects.filter(name=filters.tag).values("pk")))
+    if filters.platform:
+        items = items.filter(platform=filters.platform)
+    if filters.person:
+        items = items.filter(author_id=filters.person)
+    if filters.blog:
+        items = items.filter(Exists(_found_by(Q(source__blog__pk=filters.blog))))
+    if filters.show == "unread":
+        items = unread(user, items)
+    elif filters.show == "favourites":
+        items = items.filter(Exists(_state(user, is_favourite=True)))
+    elif filters.show == "saved":
+        items = items.filter(Exists(_state(user, is_saved=True)))
+    if filters.q:
+        items = search.matching(items, filters.q)
+    return items
+
+
+def unread(user, items: QuerySet[Item]) -> QuerySet[Item]:
+    """`items` that `user` has not read."""
+    return items.exclude(Exists(_state(user, is_read=True)))
+
+
+def topic_condition(topic: Topic) -> Q:
+    """Items a topic gathers: its hashtags' streams, its blogs' posts, its people's posts
+    (and, for a course, its class hashtag's stream)."""
+    hashtags = Hashtag.objects.filter(Q(topics=topic) | Q(courses=topic)).values("pk")
+    blog_sources = Source.objects.filter(blog__topics=topic).values("pk")
+    return (
+        _in_streams_of(hashtags)
+        | Q(Exists(_found_by(Q(source__in=blog_sources))))
+        | Q(author__in=topic.people.values("pk"))
     )
 
 
@@ -78,8 +138,13 @@ def _found_by(condition: Q) -> QuerySet:
     return Item.sources.through.objects.filter(condition, item=OuterRef("pk"))
 
 
-def page(items: QuerySet[Item], *, after: Cursor | None, size: int = PAGE_SIZE) -> Page:
-    """One page of `items`, newest first, starting after `after`."""
+def _state(user, **flags: bool) -> QuerySet[ItemState]:
+    return ItemState.objects.filter(user=user, item=OuterRef("pk"), **flags)
+
+
+def page(items: QuerySet[Item], *, after: Cursor | None, size: int = PAGE_SIZE, user=None) -> Page:
+    """One page of `items`, newest first, starting after `after`; with `user`, each item
+    carries that learner's reading state."""
     if after:
         items = items.filter(
             Q(published_at__lt=after.published_at)
@@ -95,5 +160,20 @@ def page(items: QuerySet[Item], *, after: Cursor | None, size: int = PAGE_SIZE) 
     )
     more = len(rows) > size
     rows = rows[:size]
+    if user is not None:
+        attach_states(user, rows)
     last = rows[-1] if more else None
     return Page(rows, Cursor(last.published_at, last.pk) if last else None)
+
+
+def attach_states(user, items: list[Item]) -> None:
+    """Set `is_read`, `is_favourite` and `is_saved` on each item for `user`: one query."""
+    states = {}
+    if user.is_authenticated:
+        found = ItemState.objects.filter(user=user, item__in=[i.pk for i in items])
+        states = {s.item_id: s for s in found}
+    for item in items:
+        state = states.get(item.pk)
+        item.is_read = bool(state and state.is_read)
+        item.is_favourite = bool(state and state.is_favourite)
+        item.is_saved = bool(state and state.is_saved)

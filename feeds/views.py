@@ -1,28 +1,125 @@
-"""The learner's timeline. htmx "load more" requests get only the next page's items."""
+"""The learner's timeline and their reading actions. htmx requests get fragments; the same
+URLs work as plain links and forms without JavaScript."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.db.models import Q
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
-from feeds import timeline
+from feeds import counts, reading, timeline
+from feeds.filters import PLATFORM_CHOICES, SHOW_CHOICES, TimelineFilter
+from feeds.models import Item, Person
 from sources.forms import FollowBlogForm, FollowHashtagForm
 from sources.models import Blog, Hashtag
 
 
 @login_required
 def timeline_view(request):
+    filters = TimelineFilter.from_query(request.GET)
     after = timeline.Cursor.decode(request.GET.get("after"))
-    page = timeline.page(timeline.followed_items(request.user), after=after)
-    context = {"page": page, "is_first_page": after is None}
+    items = timeline.timeline_items(request.user, filters)
+    page = timeline.page(items, after=after, user=request.user)
+    context = {"page": page, "filters": filters, "is_first_page": after is None}
     if request.htmx and after:
         return render(request, "feeds/_items.html", context)
     blogs = list(
         Blog.objects.filter(followers__user=request.user).select_related("source").order_by("title")
     )
+    hashtags = list(Hashtag.objects.filter(followers__user=request.user).order_by("name"))
+    topics = list(timeline.my_topics(request.user))
     context |= {
         "blogs": blogs,
-        "hashtags": Hashtag.objects.filter(followers__user=request.user).order_by("name"),
+        "hashtags": hashtags,
+        "topics": topics,
+        "unread": counts.unread_counts(request.user),
+        "active": _active_filters(filters, topics=topics, hashtags=hashtags, blogs=blogs),
+        "platforms": PLATFORM_CHOICES,
+        "shows": SHOW_CHOICES,
         "waiting_for": [b for b in blogs if b.source.last_polled_at is None],
         "form": FollowBlogForm(),
         "tag_form": FollowHashtagForm(),
     }
     return render(request, "feeds/timeline.html", context)
+
+
+@login_required
+@require_POST
+def item_action(request, item_id: int, action: str):
+    """Read, unread, favourite, save, hide (and their undoing) one item."""
+    if action not in reading.ACTIONS:
+        raise Http404("No such action.")
+    item = get_object_or_404(timeline.visible_items(request.user), pk=item_id)
+    reading.apply(request.user, item, action)
+    counts.forget(request.user)
+    if request.htmx:
+        if action == "hide":
+            return render(request, "feeds/_hidden_item.html", {"item": item})
+        item = (
+            Item.objects.select_related("author")
+            .prefetch_related("hashtags", "sources__blog")
+            .get(pk=item.pk)
+        )
+        timeline.attach_states(request.user, [item])
+        return render(request, "feeds/_item.html", {"item": item})
+    return _back(request)
+
+
+@login_required
+@require_POST
+def mark_read(request):
+    """Mark read every item of the filtered timeline in the form, or with `until`, those
+    from the top down to that item ("all above")."""
+    filters = TimelineFilter.from_query(request.POST)
+    items = timeline.timeline_items(request.user, filters)
+    until = timeline.Cursor.decode(request.POST.get("until"))
+    if until:
+        items = items.filter(
+            Q(published_at__gt=until.published_at)
+            | Q(published_at=until.published_at, pk__gte=until.item_id)
+        )
+    marked = reading.mark_read(request.user, timeline.unread(request.user, items))
+    counts.forget(request.user)
+    messages.success(request, f"Marked {marked} post{'' if marked == 1 else 's'} as read.")
+    return HttpResponseRedirect(reverse("feeds:timeline") + filters.query_string())
+
+
+def _back(request) -> HttpResponseRedirect:
+    """To the page the form was on (`next`), if it is ours; else the timeline."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("feeds:timeline")
+    return HttpResponseRedirect(target)
+
+
+def _active_filters(filters: TimelineFilter, *, topics, hashtags, blogs) -> list[tuple[str, str]]:
+    """(label, URL without this filter) for each filter set, for the removable chips."""
+    names = {
+        "topic": {t.slug: t.name for t in topics},
+        "tag": {h.name: str(h) for h in hashtags},
+        "blog": {b.pk: str(b) for b in blogs},
+    }
+    active = []
+    for field, value in filters.as_params().items():
+        if field == "tag":
+            label = names["tag"].get(value, f"#{value}")
+        elif field == "topic":
+            label = f"Topic: {names['topic'].get(value, value)}"
+        elif field == "blog":
+            label = f"Blog: {names['blog'].get(int(value), 'unknown')}"
+        elif field == "person":
+            person = Person.objects.filter(pk=int(value)).first()
+            label = f"Person: {person or 'unknown'}"
+        elif field == "platform":
+            label = PLATFORM_CHOICES[value]
+        elif field == "show":
+            label = SHOW_CHOICES[value]
+        else:
+            label = f"“{value}”"
+        active.append((label, reverse("feeds:timeline") + filters.query_string(**{field: None})))
+    return active

@@ -11,4 +11,10 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("sources.urls")),
     path("", include("feeds.urls")),
+    path("", include("feeds.deck_urls")),
+    path("", include("feeds.people_urls")),
+    path("", include("feeds.search_urls")),
+    path("", include("feeds.syndication_urls")),
+    path("", include("sources.onboarding_urls")),
+    path("", include("sources.opml_urls")),
 ]
