@@ -1,12 +1,13 @@
-"""URLs of the syndication pages (being built)."""
+"""Atom feeds of timeline views, and the settings page listing a learner's feed links."""
 
-from django.http import Http404
 from django.urls import path
 
-
-def _not_yet(request):
-    raise Http404("Not built yet.")
-
+from feeds import syndication_views as views
 
 app_name = "syndication"
-urlpatterns = [path("syndication/", _not_yet, name="links")]
+urlpatterns = [
+    path("feeds/atom/", views.timeline_atom, name="timeline_atom"),
+    path("tags/<str:name>/atom/", views.hashtag_atom, name="hashtag_atom"),
+    path("settings/feeds/", views.feed_links, name="links"),
+    path("settings/feeds/revoke/", views.revoke_feed_links, name="revoke"),
+]

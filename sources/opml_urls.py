@@ -1,12 +1,11 @@
-"""URLs of the opml pages (being built)."""
+"""OPML import and export of followed blogs."""
 
-from django.http import Http404
 from django.urls import path
 
-
-def _not_yet(request):
-    raise Http404("Not built yet.")
-
+from sources import opml_views as views
 
 app_name = "opml"
-urlpatterns = [path("opml/", _not_yet, name="opml")]
+urlpatterns = [
+    path("blogs/opml/", views.opml_page, name="opml"),
+    path("blogs/opml/export/", views.opml_export, name="export"),
+]
