@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from feeds import counts, reading, timeline
+from feeds import counts, feed_keys, reading, timeline
 from feeds.filters import PLATFORM_CHOICES, SHOW_CHOICES, TimelineFilter
 from feeds.models import Item, Person
 from sources.forms import FollowBlogForm, FollowHashtagForm
@@ -37,6 +37,7 @@ def timeline_view(request):
         "topics": topics,
         "unread": counts.unread_counts(request.user),
         "active": _active_filters(filters, topics=topics, hashtags=hashtags, blogs=blogs),
+        "atom_url": feed_keys.personal_feed_url(request.user, filters, request=request),
         "platforms": PLATFORM_CHOICES,
         "shows": SHOW_CHOICES,
         "waiting_for": [b for b in blogs if b.source.last_polled_at is None],
