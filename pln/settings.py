@@ -115,6 +115,7 @@ ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "none")
 ACCOUNT_LOGOUT_ON_GET = False
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "feeds:timeline"
+ACCOUNT_SIGNUP_REDIRECT_URL = "onboarding:start"  # a new learner sets up their network
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "PLN Hub <noreply@localhost>")

@@ -1,13 +1,16 @@
-"""Following blogs and hashtags. Blogs, hashtags and their Sources are shared by followers."""
+"""Following blogs, hashtags and people. Blogs, hashtags and their Sources are shared by
+followers."""
 
 from django.db import IntegrityError, transaction
 
+from feeds.models import Person
+from feeds.people import personas_of
 from feeds.sanitize import plain_text
 from sources.collection import ensure_sources
 from sources.connectors import wordpress
 from sources.discovery import discover, normalise_address
 from sources.hashtags import display_form, normalise
-from sources.models import Blog, FollowedBlog, FollowedHashtag, Hashtag, Source
+from sources.models import Blog, FollowedBlog, FollowedHashtag, FollowedPerson, Hashtag, Source
 
 
 def follow_blog(user, address: str) -> Blog:
@@ -51,6 +54,21 @@ def follow_hashtag(user, tag: str) -> Hashtag:
 
 def unfollow_hashtag(user, hashtag: Hashtag) -> None:
     FollowedHashtag.objects.filter(user=user, hashtag=hashtag).delete()
+
+
+def follow_person(user, person: Person) -> None:
+    """Follow `person` and their personas on other platforms (Persons linked to the same
+    local user): everything they post joins the learner's timeline, whichever hashtag, blog
+    or group it came through. Following again changes nothing."""
+    FollowedPerson.objects.bulk_create(
+        [FollowedPerson(user=user, person=p) for p in personas_of(person)],
+        ignore_conflicts=True,
+    )
+
+
+def unfollow_person(user, person: Person) -> None:
+    """Stop following `person` and their personas."""
+    FollowedPerson.objects.filter(user=user, person__in=personas_of(person).values("pk")).delete()
 
 
 def _known_blog(address: str) -> Blog | None:

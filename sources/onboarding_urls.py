@@ -1,12 +1,13 @@
-"""URLs of the onboarding pages (being built)."""
+"""URLs of the onboarding wizard, under /welcome/ (where a new sign-up lands)."""
 
-from django.http import Http404
 from django.urls import path
 
-
-def _not_yet(request):
-    raise Http404("Not built yet.")
-
+from sources import onboarding_views as views
 
 app_name = "onboarding"
-urlpatterns = [path("onboarding/", _not_yet, name="start")]
+urlpatterns = [
+    path("welcome/", views.topic_step, name="start"),
+    path("welcome/hashtags/", views.hashtags_step, name="hashtags"),
+    path("welcome/blogs/", views.blogs_step, name="blogs"),
+    path("welcome/people/", views.people_step, name="people"),
+]
