@@ -1,12 +1,8 @@
-"""URLs of the search pages (being built)."""
+"""URLs of the search page: /search/?q=... with the timeline's filters."""
 
-from django.http import Http404
 from django.urls import path
 
-
-def _not_yet(request):
-    raise Http404("Not built yet.")
-
+from feeds import search_views
 
 app_name = "search"
-urlpatterns = [path("search/", _not_yet, name="results")]
+urlpatterns = [path("search/", search_views.results_view, name="results")]

@@ -83,7 +83,13 @@ def followed_items(user) -> QuerySet[Item]:
 
 def timeline_items(user, filters: TimelineFilter) -> QuerySet[Item]:
     """The learner's timeline narrowed by `filters`, without the items they hid."""
-    items = followed_items(user).exclude(Exists(_state(user, is_hidden=True)))
+    return narrow(user, followed_items(user), filters)
+
+
+def narrow(user, items: QuerySet[Item], filters: TimelineFilter) -> QuerySet[Item]:
+    """`items` narrowed by `filters` for `user`, without the items they hid: the one place
+    the filters mean something (the timeline, the deck, search, the Atom feeds)."""
+    items = items.exclude(Exists(_state(user, is_hidden=True)))
     if filters.topic:
         topic = my_topics(user).filter(slug=filters.topic).first()
         items = items.filter(topic_condition(topic)) if topic else items.none()
