@@ -41,7 +41,8 @@ def test_a_newcomer_signs_up_follows_a_blog_and_sees_its_posts_newest_first(
     page.locator('input[name="password1"]').fill("a-long-unusual-passphrase")
     page.locator('input[name="password2"]').fill("a-long-unusual-passphrase")
     page.get_by_role("button", name="Sign Up").click()
-    expect(page).to_have_url(f"{live_server.url}/")
+    expect(page).to_have_url(f"{live_server.url}/welcome/")
+    page.get_by_role("link", name="Not now: go to your timeline").click()
     expect(page.get_by_role("heading", name="Start your learning network")).to_be_visible()
 
     follow(page, f"{simulator.base_url}/blogs/1/")
