@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("feeds.urls")),
     path("", include("feeds.deck_urls")),
     path("", include("feeds.people_urls")),
+    path("", include("feeds.topic_urls")),
     path("", include("feeds.search_urls")),
     path("", include("feeds.syndication_urls")),
     path("", include("sources.onboarding_urls")),

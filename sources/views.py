@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from feeds import timeline
+from feeds import people, timeline
 from feeds.polling import Outcome, poll_source, resume
 from sources.access import sources_visible_to
 from sources.collection import collectors_for
@@ -66,12 +66,15 @@ def hashtag_page(request, name: str):
     passes through the same visibility rule as every timeline."""
     hashtag = get_object_or_404(Hashtag, name=normalise(name))
     after = timeline.Cursor.decode(request.GET.get("after"))
-    page = timeline.page(timeline.hashtag_items(request.user, hashtag), after=after)
+    items = timeline.hashtag_items(request.user, hashtag)
+    page = timeline.page(items, after=after)
     context = {"page": page, "is_first_page": after is None, "hashtag": hashtag}
     if request.htmx and after:
         return render(request, "feeds/_items.html", context)
     sources = {(s.platform, s.url): s for s in hashtag.sources.all()}
     context |= {
+        "contributors": people.top_contributors(items),
+        "contributors_days": people.CONTRIBUTORS_WINDOW.days,
         "collectors": [(c, sources.get((c.platform, c.url))) for c in collectors_for(hashtag.name)],
         "follows": request.user.is_authenticated
         and FollowedHashtag.objects.filter(user=request.user, hashtag=hashtag).exists(),
