@@ -98,7 +98,13 @@ def narrow(user, items: QuerySet[Item], filters: TimelineFilter) -> QuerySet[Ite
     if filters.platform:
         items = items.filter(platform=filters.platform)
     if filters.person:
-        items = items.filter(author_id=filters.person)
+        # A person's posts from every account linked to the same PLN Hub user.
+        user_id = Person.objects.filter(pk=filters.person).values_list("user_id", flat=True).first()
+        items = (
+            items.filter(author__user_id=user_id)
+            if user_id
+            else items.filter(author_id=filters.person)
+        )
     if filters.blog:
         items = items.filter(Exists(_found_by(Q(source__blog__pk=filters.blog))))
     if filters.show == "unread":

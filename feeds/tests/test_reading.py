@@ -75,6 +75,17 @@ def test_each_filter_narrows_the_timeline(learner, network):
     assert titles(learner, platform="feed", tag="astronomy") == set()
 
 
+def test_the_person_filter_covers_every_account_of_one_user(learner, other_learner):
+    on_mastodon = PersonFactory(platform="mastodon", user=other_learner)
+    on_bluesky = PersonFactory(platform="bluesky", user=other_learner)
+    for person in (on_mastodon, on_bluesky):
+        FollowedPerson.objects.create(user=learner, person=person)
+        ItemFactory(platform=person.platform, author=person, title=f"On {person.platform}")
+    ItemFactory(author=FollowedPerson.objects.create(user=learner, person=PersonFactory()).person)
+
+    assert titles(learner, person=on_mastodon.pk) == {"On mastodon", "On bluesky"}
+
+
 def test_a_topic_gathers_its_hashtags_blogs_and_people(learner, network):
     outsider = PersonFactory(name="Vera Rubin")
     ItemFactory(author=outsider, title="Rotation curves")
