@@ -265,3 +265,20 @@ def test_the_page_carries_each_items_reading_state_in_one_query(
     states = {i.pk: (i.is_read, i.is_favourite, i.is_saved) for i in shown}
     assert states[network["toot"].pk] == (False, True, False)
     assert states[network["blog_post"].pk] == (False, False, False)
+
+
+def test_an_items_images_and_link_cards_are_shown_with_their_descriptions(
+    client, learner, network
+):
+    toot = network["toot"]
+    toot.media = [
+        {"type": "image", "url": "https://files.example/moon.jpg", "alt": "The moon over a lake"},
+        {"type": "link", "url": "https://nasa.example/a", "title": "Artemis <b>news</b>"},
+    ]
+    toot.save()
+    client.force_login(learner)
+
+    body = client.get(reverse("feeds:timeline")).content.decode()
+
+    assert '<img src="https://files.example/moon.jpg" alt="The moon over a lake"' in body
+    assert "Artemis &lt;b&gt;news&lt;/b&gt;" in body
