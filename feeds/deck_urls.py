@@ -1,12 +1,11 @@
-"""URLs of the deck pages (being built)."""
+"""URLs of the deck: the page of columns, and one column's next page or news."""
 
-from django.http import Http404
 from django.urls import path
 
-
-def _not_yet(request):
-    raise Http404("Not built yet.")
-
+from feeds import deck_views
 
 app_name = "deck"
-urlpatterns = [path("deck/", _not_yet, name="deck")]
+urlpatterns = [
+    path("deck/", deck_views.deck_view, name="deck"),
+    path("deck/column/", deck_views.column_view, name="column"),
+]

@@ -204,6 +204,8 @@ PLN_USER_AGENT = env_str("PLN_USER_AGENT", "PLNHub/0.1 (+https://github.com/pln-
 PLN_NET_TIMEOUT = 20.0
 PLN_NET_MAX_BYTES = 10 * 1024 * 1024
 # Exact "host:port" pairs allowed despite being private (the local platform simulator).
+# How often each deck column asks for new posts.
+PLN_DECK_POLL_SECONDS = env_int("PLN_DECK_POLL_SECONDS", 60)
 PLN_NET_ALLOWED_PRIVATE_HOSTS = env_list("PLN_NET_ALLOWED_PRIVATE_HOSTS")
 # A new Source is polled every PLN_POLL_INTERVAL; busy ones speed up, quiet ones slow down,
 # always within these bounds.

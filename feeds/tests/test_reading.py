@@ -267,9 +267,7 @@ def test_the_page_carries_each_items_reading_state_in_one_query(
     assert states[network["blog_post"].pk] == (False, False, False)
 
 
-def test_an_items_images_and_link_cards_are_shown_with_their_descriptions(
-    client, learner, network
-):
+def test_an_items_images_and_link_cards_are_shown_with_their_descriptions(client, learner, network):
     toot = network["toot"]
     toot.media = [
         {"type": "image", "url": "https://files.example/moon.jpg", "alt": "The moon over a lake"},
