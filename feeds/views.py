@@ -23,7 +23,12 @@ def timeline_view(request):
     after = timeline.Cursor.decode(request.GET.get("after"))
     items = timeline.timeline_items(request.user, filters)
     page = timeline.page(items, after=after, user=request.user)
-    context = {"page": page, "filters": filters, "is_first_page": after is None}
+    context = {
+        "page": page,
+        "filters": filters,
+        "is_first_page": after is None,
+        "mark_read_url": reverse("feeds:mark_read"),
+    }
     if request.htmx and after:
         return render(request, "feeds/_items.html", context)
     blogs = list(
@@ -49,8 +54,10 @@ def timeline_view(request):
 
 @login_required
 @require_POST
-def item_action(request, item_id: int, action: str):
-    """Read, unread, favourite, save, hide (and their undoing) one item."""
+def item_action(request, item_id: int, action: str = ""):
+    """Read, unread, favourite, save, hide (and their undoing) one item; the action comes
+    from the URL or from the form's button (`action`)."""
+    action = action or request.POST.get("action", "")
     if action not in reading.ACTIONS:
         raise Http404("No such action.")
     item = get_object_or_404(timeline.visible_items(request.user), pk=item_id)
