@@ -280,3 +280,28 @@ def test_an_items_images_and_link_cards_are_shown_with_their_descriptions(client
 
     assert '<img src="https://files.example/moon.jpg" alt="The moon over a lake"' in body
     assert "Artemis &lt;b&gt;news&lt;/b&gt;" in body
+
+
+def test_unread_counts_agree_with_the_filtered_timeline(client, learner, network):
+    ada = PersonFactory(name="Ada")
+    old_blog = FollowedBlogFactory(user=learner).blog
+    topic = Topic.objects.create(name="Sky", owner=learner)
+    topic.hashtags.add(network["astronomy"])
+    topic.people.add(ada)
+    topic.blogs.add(old_blog)
+    ItemFactory(author=ada, title="By Ada")
+    ItemFactory(sources=[old_blog.source], title="On the topic's blog")
+    ItemFactory(sources=[old_blog.source], published_at=timezone.now() - timedelta(days=40))
+    tagged = ItemFactory(sources=[network["blog"].source], title="Tagged blog post")
+    tagged.hashtags.add(network["astronomy"])
+    hidden = ItemFactory(author=ada, title="Hidden")
+    ItemState.objects.create(user=learner, item=hidden, is_hidden=True)
+    ItemState.objects.create(user=learner, item=network["toot"], is_read=True)
+
+    found = counts.unread_counts(learner)
+
+    since = timezone.now() - counts.WINDOW
+    for field, key, bucket in (("topic", topic.slug, "topics"), ("tag", "astronomy", "hashtags")):
+        expected = timeline_items(learner, TimelineFilter(show="unread", **{field: key}))
+        assert found[bucket][key] == expected.filter(published_at__gte=since).count()
+    assert found["topics"][topic.slug] == 3  # Ada's post, the blog's recent post, the tagged one
