@@ -10,10 +10,10 @@ from django.db.models import Prefetch, QuerySet
 from django.shortcuts import render
 from django.urls import reverse
 
-from feeds import search, timeline
+from feeds import filter_labels, search, timeline
 from feeds.filters import PLATFORM_CHOICES, SHOW_CHOICES, TimelineFilter
-from feeds.models import Item, Person
-from sources.models import Blog, Hashtag, Source
+from feeds.models import Item
+from sources.models import Hashtag, Source
 
 PAGE_SIZE = 30
 MAX_OFFSET = search.RESULTS_CAP
@@ -101,23 +101,6 @@ def _url(filters: TimelineFilter, *, network_only: bool, **extra: object) -> str
 def _active_filters(filters: TimelineFilter, *, network_only: bool, user) -> list[tuple[str, str]]:
     """(label, URL of the same search without it) for each filter set besides the words."""
     return [
-        (
-            _label(field, value, user=user),
-            _url(replace(filters, **{field: None}), network_only=network_only),
-        )
-        for field, value in filters.as_params().items()
-        if field != "q"
+        (text, _url(replace(filters, **{field: None}), network_only=network_only))
+        for field, text in filter_labels.labels(filters, user)
     ]
-
-
-def _label(field: str, value: str, *, user) -> str:
-    if field == "topic":
-        topic = timeline.my_topics(user).filter(slug=value).first()
-        return f"Topic: {topic.name if topic else value}"
-    if field == "tag":
-        return f"#{value}"
-    if field == "person":
-        return f"Person: {Person.objects.filter(pk=value).first() or 'unknown'}"
-    if field == "blog":
-        return f"Blog: {Blog.objects.filter(pk=value).first() or 'unknown'}"
-    return PLATFORM_CHOICES.get(value) or SHOW_CHOICES.get(value) or value

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from feeds import counts, feed_keys, reading, timeline
+from feeds import counts, feed_keys, filter_labels, reading, timeline
 from feeds.filters import PLATFORM_CHOICES, SHOW_CHOICES, TimelineFilter
-from feeds.models import Item, Person
+from feeds.models import Item
 from sources.forms import FollowBlogForm, FollowHashtagForm
 from sources.models import Blog, Hashtag
 
@@ -41,7 +41,7 @@ def timeline_view(request):
         "hashtags": hashtags,
         "topics": topics,
         "unread": counts.unread_counts(request.user),
-        "active": _active_filters(filters, topics=topics, hashtags=hashtags, blogs=blogs),
+        "active": _active_filters(filters, request.user),
         "atom_url": feed_keys.personal_feed_url(request.user, filters, request=request),
         "platforms": PLATFORM_CHOICES,
         "shows": SHOW_CHOICES,
@@ -105,29 +105,10 @@ def _back(request) -> HttpResponseRedirect:
     return HttpResponseRedirect(target)
 
 
-def _active_filters(filters: TimelineFilter, *, topics, hashtags, blogs) -> list[tuple[str, str]]:
+def _active_filters(filters: TimelineFilter, user) -> list[tuple[str, str]]:
     """(label, URL without this filter) for each filter set, for the removable chips."""
-    names = {
-        "topic": {t.slug: t.name for t in topics},
-        "tag": {h.name: str(h) for h in hashtags},
-        "blog": {b.pk: str(b) for b in blogs},
-    }
-    active = []
-    for field, value in filters.as_params().items():
-        if field == "tag":
-            label = names["tag"].get(value, f"#{value}")
-        elif field == "topic":
-            label = f"Topic: {names['topic'].get(value, value)}"
-        elif field == "blog":
-            label = f"Blog: {names['blog'].get(int(value), 'unknown')}"
-        elif field == "person":
-            person = Person.objects.filter(pk=int(value)).first()
-            label = f"Person: {person or 'unknown'}"
-        elif field == "platform":
-            label = PLATFORM_CHOICES[value]
-        elif field == "show":
-            label = SHOW_CHOICES[value]
-        else:
-            label = f"“{value}”"
-        active.append((label, reverse("feeds:timeline") + filters.query_string(**{field: None})))
-    return active
+    timeline_url = reverse("feeds:timeline")
+    return [
+        (text, timeline_url + filters.query_string(**{field: None}))
+        for field, text in filter_labels.labels(filters, user)
+    ]
