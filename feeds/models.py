@@ -4,6 +4,7 @@ Group posts are Items too (platform `pln`), so one timeline query serves everyth
 """
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.safestring import SafeString, mark_safe
 
@@ -93,6 +94,32 @@ class Item(models.Model):
         # The only mark_safe on imported content: `html` is written solely by
         # feeds.ingest, after feeds.sanitize.clean_html.
         return mark_safe(self.html)  # noqa: S308
+
+
+class SearchDocument(models.Model):
+    """An item's full-text search vector (PostgreSQL): its title weighted above its text.
+
+    Computed after the poll, from the backlog, by `feeds.search_index`: parsing and stemming
+    every post as it is stored would double the database's work on a poll.
+    """
+
+    item = models.OneToOneField(
+        Item, primary_key=True, on_delete=models.CASCADE, related_name="search_document"
+    )
+    vector = SearchVectorField()
+
+    def __str__(self) -> str:
+        return f"search document of item {self.item_id}"
+
+
+class SearchBacklog(models.Model):
+    """Items whose search document is missing or stale. On PostgreSQL a trigger on the item
+    table queues every inserted or updated item here (migration 0007), whoever writes it."""
+
+    item_id = models.BigIntegerField(primary_key=True)
+
+    def __str__(self) -> str:
+        return f"item {self.item_id} waits for search"
 
 
 class ItemState(models.Model):

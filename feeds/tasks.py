@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from feeds.polling import due_source_ids, poll_source, poll_sources
+from feeds.search_index import index_backlog
 
 
 @shared_task(name="feeds.tasks.dispatch_due_sources", acks_late=False)
@@ -30,3 +31,10 @@ def poll_sources_task(source_ids: list[int]) -> list[str]:
 def poll_source_task(source_id: int) -> str:
     """One Source at once: the first poll of a Source a learner just followed."""
     return poll_source(source_id).value
+
+
+@shared_task(name="feeds.tasks.index_search", acks_late=False)
+def index_search_task() -> int:
+    """Make newly stored and edited posts searchable. Run by beat; each run takes at most
+    PLN_SEARCH_INDEX_LIMIT items, so a large backlog (a first poll) is spread over runs."""
+    return index_backlog(limit=settings.PLN_SEARCH_INDEX_LIMIT)

@@ -197,7 +197,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "feeds.tasks.dispatch_due_sources",
         "schedule": timedelta(seconds=env_int("PLN_DISPATCH_EVERY_SECONDS", 30)),
     },
+    # Compute the search documents of what the polls stored (feeds.search_index).
+    "index-search": {
+        "task": "feeds.tasks.index_search",
+        "schedule": timedelta(seconds=env_int("PLN_SEARCH_INDEX_EVERY_SECONDS", 15)),
+    },
 }
+PLN_SEARCH_INDEX_LIMIT = env_int("PLN_SEARCH_INDEX_LIMIT", 10_000)
 
 # --- Polling and the network -----------------------------------------------------------------
 PLN_USER_AGENT = env_str("PLN_USER_AGENT", "PLNHub/0.1 (+https://github.com/pln-hub/pln-hub)")

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from feeds.models import ItemState
+from feeds.search_index import index_backlog
 from feeds.tests.test_browser import csp_violations, sign_in
 from sources.following import follow_blog
 from sources.models import FollowedBlog, Topic
@@ -109,6 +110,7 @@ def test_searching_finds_a_post_by_a_word_of_its_title(
     page, learner, allow_simulator, eager_celery, posts_in_feed
 ):
     follow_blog(learner, f"{allow_simulator.base_url}/blogs/6/")
+    index_backlog()  # as the worker's indexer does moments after a poll
     post = posts_in_feed(6)[7]
     word = max(re.findall(r"[A-Za-z]{5,}", post.title), key=len)
     sign_in(page, learner)

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import User
+from feeds.search_index import index_backlog
 from sources.discovery import DiscoveryError
 from sources.following import follow_blog, follow_hashtag
 from sources.hashtags import display_form, normalise
@@ -45,6 +46,7 @@ class Command(BaseCommand):
         for tag in DEMO_HASHTAGS:  # searched on every platform the settings switch on
             with transaction.atomic():
                 follow_hashtag(learner, tag)
+        index_backlog(limit=100_000)  # searchable at once, without waiting for the worker
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready. Log in as {DEMO_EMAIL} / {DEMO_PASSWORD} "
