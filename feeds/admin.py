@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from feeds.models import Comment, Item, ItemState, Like, Person
+from feeds.models import Comment, Item, ItemHashtag, ItemState, Like, Person
 
 
 @admin.register(Person)
@@ -11,6 +11,13 @@ class PersonAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
 
 
+class ItemHashtagInline(admin.TabularInline):
+    model = ItemHashtag
+    raw_id_fields = ["hashtag"]
+    extra = 0
+    verbose_name = "hashtag"
+
+
 @admin.register(Item)
 class ItemAdmin(admin.ModelAdmin):
     list_display = ["__str__", "platform", "author", "published_at", "hidden"]
@@ -18,7 +25,7 @@ class ItemAdmin(admin.ModelAdmin):
     search_fields = ["title", "text", "external_id", "url"]
     date_hierarchy = "published_at"
     raw_id_fields = ["author", "group", "posted_by"]
-    filter_horizontal = ["hashtags"]
+    inlines = [ItemHashtagInline]
     readonly_fields = ["platform", "external_id", "html", "fetched_at", "updated_at", "sources"]
     list_select_related = ["author"]
     actions = ["hide", "unhide"]

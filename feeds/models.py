@@ -55,14 +55,25 @@ class Item(models.Model):
     title = models.CharField(max_length=500, blank=True)
     text = models.TextField(blank=True, help_text="Plain text, for search and previews.")
     html = models.TextField(blank=True, help_text="Sanitised HTML, safe to show.")
+    # No database foreign key, like the link tables below: checking it locked the author's
+    # row once per stored post, and every poll of a one-author blog queued on that row.
     author = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="items"
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="items",
+        db_constraint=False,
     )
     published_at = models.DateTimeField()
     fetched_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    hashtags = models.ManyToManyField("sources.Hashtag", blank=True, related_name="items")
-    sources = models.ManyToManyField("sources.Source", blank=True, related_name="items")
+    hashtags = models.ManyToManyField(
+        "sources.Hashtag", blank=True, related_name="items", through="ItemHashtag"
+    )
+    sources = models.ManyToManyField(
+        "sources.Source", blank=True, related_name="items", through="ItemSource"
+    )
     media = models.JSONField(default=list, blank=True)
     reply_count = models.PositiveIntegerField(default=0)
     like_count = models.PositiveIntegerField(default=0)
@@ -94,6 +105,42 @@ class Item(models.Model):
         # The only mark_safe on imported content: `html` is written solely by
         # feeds.ingest, after feeds.sanitize.clean_html.
         return mark_safe(self.html)  # noqa: S308
+
+
+# The two link tables below are written ~150 rows per polled feed. They keep their unique
+# (item, other) index, which also serves lookups by item, but no database foreign keys: at
+# commit PostgreSQL checked each row against both parents, locking the parent rows (the same
+# few hashtags and Sources for every poll), a third of a poll's database work. The rows are
+# written only by `feeds.ingest`, with ids it has just written or read in the same
+# transaction, while the poll holds its Source. Deleting through the ORM still cascades.
+
+
+class ItemSource(models.Model):
+    """An item found through a Source (a blog's feed, a hashtag's stream)."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, db_constraint=False, db_index=False)
+    source = models.ForeignKey("sources.Source", on_delete=models.CASCADE, db_constraint=False)
+
+    class Meta:
+        db_table = "feeds_item_sources"
+        unique_together = [("item", "source")]
+
+    def __str__(self) -> str:
+        return f"item {self.item_id} from source {self.source_id}"
+
+
+class ItemHashtag(models.Model):
+    """An item tagged with a hashtag (a platform tag, a blog category, or #word in its text)."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, db_constraint=False, db_index=False)
+    hashtag = models.ForeignKey("sources.Hashtag", on_delete=models.CASCADE, db_constraint=False)
+
+    class Meta:
+        db_table = "feeds_item_hashtags"
+        unique_together = [("item", "hashtag")]
+
+    def __str__(self) -> str:
+        return f"item {self.item_id} tagged {self.hashtag_id}"
 
 
 class SearchDocument(models.Model):

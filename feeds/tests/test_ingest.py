@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from feeds.ingest import store_items
-from feeds.models import Item, Person
+from feeds.models import Item, ItemHashtag, ItemSource, Person
 from sources.connectors.base import AuthorRecord, ItemRecord
 from sources.tests.factories import SourceFactory
 
@@ -158,3 +158,20 @@ def test_media_and_counts_are_stored_as_sent_and_unsafe_media_dropped():
     item = Item.objects.get()
     assert item.media == [media[0]]
     assert (item.like_count, item.reply_count) == (7, 0)
+
+
+def test_deleting_a_source_or_an_item_takes_their_links_with_them():
+    kept, dropped = SourceFactory(), SourceFactory()
+    store_items(kept, [record(1), record(2)], now=NOW)
+    store_items(dropped, [record(2), record(3)], now=NOW)
+
+    dropped.delete()
+    Item.objects.get(external_id=record(1).external_id).delete()
+
+    assert sorted(ItemSource.objects.values_list("item__external_id", flat=True)) == [
+        record(2).external_id
+    ]
+    assert sorted(ItemHashtag.objects.values_list("item__external_id", flat=True)) == [
+        record(2).external_id,
+        record(3).external_id,
+    ]
