@@ -45,7 +45,12 @@ _base_url: ContextVar[str] = ContextVar("_base_url", default="")
 
 
 def _resolve(tag: str, attribute: str, value: str) -> str | None:
-    return _resolved_url(_base_url.get(), value) if attribute in URL_ATTRIBUTES else value
+    if attribute not in URL_ATTRIBUTES or value.startswith(_ABSOLUTE):
+        return value  # nh3 has checked the scheme; an absolute http(s) URL needs no base
+    return _resolved_url(_base_url.get(), value)
+
+
+_ABSOLUTE = ("https://", "http://")
 
 
 # Built once: `nh3.clean(...)` with these options rebuilds its allowlists on every call, which

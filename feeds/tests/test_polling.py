@@ -263,3 +263,23 @@ def test_a_batch_mixes_failures_and_successes_without_losing_either(sim):
     bad.refresh_from_db()
     assert good.last_success_at and not good.last_error
     assert "HTTP 500" in bad.last_error and bad.claimed_until is None
+
+
+def test_a_round_with_nothing_new_reschedules_every_source_of_the_batch(sim):
+    quiet = [feed_source(sim, n) for n in range(3)]
+    busy = feed_source(sim, 3)
+    poll_sources([s.pk for s in [*quiet, busy]])
+    before = {s.pk: s for s in Source.objects.all()}
+    sim.add_post(3)
+    Source.objects.update(next_poll_at=timezone.now())
+
+    outcomes = poll_sources([s.pk for s in [*quiet, busy]])
+
+    assert [o.value for o in outcomes] == ["not modified"] * 3 + ["stored"]
+    assert Item.objects.count() == 4 * 5 + 1
+    for source in Source.objects.filter(pk__in=[s.pk for s in quiet]):
+        earlier = before[source.pk]
+        assert source.etag == earlier.etag and source.last_polled_at > earlier.last_polled_at
+        assert source.interval > earlier.interval  # quiet sources are polled less often
+        assert source.next_poll_at == source.last_polled_at + source.interval
+        assert source.claimed_until is None and source.consecutive_failures == 0
