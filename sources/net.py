@@ -16,9 +16,11 @@ as "[::1]:8000", whose address check is skipped: the simulator), `PLN_NET_MAX_BY
 from __future__ import annotations
 
 import contextlib
+import functools
 import http
 import io
 import ipaddress
+import os
 import re
 import socket
 import threading
@@ -160,11 +162,13 @@ def request(
         try:
             location = response.headers.get("Location")
             if response.status not in REDIRECT_STATUSES or not location:
-                content = _read_capped(response, limit, deadline, total)
+                bodiless = response.status in (204, 304) or method == "HEAD"
+                content = b"" if bodiless else _read_capped(response, limit, deadline, total)
                 headers_copy = urllib3.HTTPHeaderDict(response.headers)
+                response.release_conn()  # read to the end: the connection can be reused
                 return Response(url, response.status, headers_copy, content)
         finally:
-            response.close()
+            response.close()  # after release_conn() this leaves the pooled connection alone
         next_url = urljoin(url, location.strip())
         if _origin(next_url) != _origin(url):
             for name in CREDENTIAL_HEADERS:
@@ -270,7 +274,7 @@ def _request(
         if remaining <= 0:
             raise FetchTimeout(f"Timed out after {total:g} s")
         timeout = urllib3.Timeout(connect=min(CONNECT_TIMEOUT, remaining), read=remaining)
-        pool = _pool(hop, ip, timeout)
+        pool = _pool(hop, ip)
         try:
             # Redirects and decoding are ours; the connection stays with the response.
             return pool.urlopen(
@@ -280,6 +284,7 @@ def _request(
                 headers=sent,
                 redirect=False,
                 retries=False,
+                timeout=timeout,
                 preload_content=False,
                 decode_content=True,
                 assert_same_host=False,
@@ -298,21 +303,31 @@ def _request(
             raise ConnectFailed(f"Could not connect to {hop.host}: TLS error ({reason})") from None
         except HTTPError as exc:
             raise ConnectFailed(f"Could not connect to {hop.host}: {_reason(exc)}") from None
-        finally:
-            pool.close()  # the response holds its own connection; response.close() ends it
     raise ConnectFailed(f"Could not connect to {hop.host}")
 
 
-def _pool(hop: _Hop, ip: str, timeout: urllib3.Timeout) -> urllib3.HTTPConnectionPool:
+def _pool(hop: _Hop, ip: str) -> urllib3.HTTPConnectionPool:
+    """A keep-alive connection pool for `hop` at the checked address `ip`. Pools are keyed by
+    address, port and (for TLS) the checked host name, so a connection is only ever reused
+    for an address that passed the checks of the request now using it."""
     if hop.scheme == "http":
-        return urllib3.HTTPConnectionPool(ip, hop.port, timeout=timeout, retries=False)
-    return urllib3.HTTPSConnectionPool(
-        ip,
-        hop.port,
-        timeout=timeout,
+        return _pools().connection_from_host(ip, hop.port, "http")
+    tls = {"server_hostname": hop.host, "assert_hostname": hop.host}
+    return _pools().connection_from_host(ip, hop.port, "https", pool_kwargs=tls)
+
+
+def _pools() -> urllib3.PoolManager:
+    return _pools_of(os.getpid())
+
+
+@functools.cache
+def _pools_of(pid: int) -> urllib3.PoolManager:
+    """One pool manager per process (a forked worker must not share its parent's sockets):
+    the 256 most recently used hosts keep up to 8 idle connections each."""
+    return urllib3.PoolManager(
+        num_pools=256,
+        maxsize=8,
         retries=False,
-        server_hostname=hop.host,
-        assert_hostname=hop.host,
         cert_reqs="CERT_REQUIRED",
         ca_certs=certifi.where(),
     )

@@ -183,6 +183,32 @@ def test_a_dripping_server_is_cut_off_at_the_deadline(sim: Simulator) -> None:
     assert time.monotonic() - started < 3
 
 
+def test_requests_to_one_host_reuse_a_kept_alive_connection(sim: Simulator) -> None:
+    host, port = sim.host_port.rsplit(":", 1)
+    pool = net._pools().connection_from_host(host, int(port), "http")
+    opened = pool.num_connections
+
+    answers = [net.get(sim.feed_url(n)) for n in range(3)]
+    etag = answers[0].headers["ETag"]
+    answers.append(net.get(sim.feed_url(0), headers={"If-None-Match": etag}))
+
+    assert [a.status for a in answers] == [200, 200, 200, 304]
+    assert all(a.body for a in answers[:3])
+    assert pool.num_connections - opened <= 1  # four requests, at most one new connection
+
+
+def test_after_a_cut_off_answer_the_next_request_is_answered_whole(sim: Simulator) -> None:
+    with pytest.raises(net.FetchTimeout):
+        net.get(f"{sim.base_url}/faults/slow/feed.xml", timeout=1)
+    with pytest.raises(net.TooLarge):
+        net.get(sim.feed_url(0), max_bytes=100)
+
+    response = net.get(sim.feed_url(0))
+
+    assert response.status == 200
+    assert response.body == net.get(sim.feed_url(0)).body
+
+
 def test_a_refused_connection_is_a_readable_connect_failure(settings: Settings) -> None:
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
