@@ -4,6 +4,7 @@ Everything here runs inside the poll's transaction, so items, their links to the
 the Source's new poll state are committed together or not at all.
 """
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,7 +12,7 @@ from datetime import datetime
 from django.db import connection
 from django.utils import timezone
 
-from feeds.models import Item, Person
+from feeds.models import Item, ItemHashtag, ItemSource, Person
 from feeds.sanitize import clean_html, plain_text, text_of_clean_html
 from feeds.upsert import upsert
 from sources.connectors.base import AuthorRecord, ItemRecord
@@ -22,6 +23,7 @@ from sources.platforms import item_platform
 ITEM_COLUMNS = [
     "platform", "external_id", "url", "title", "text", "html", "author_id", "published_at",
     "fetched_at", "updated_at", "media", "reply_count", "like_count", "repost_count", "hidden",
+    "content_hash",
 ]  # fmt: skip
 PERSON_COLUMNS = [
     "platform", "external_id", "name", "handle", "profile_url", "avatar_url", "created_at",
@@ -31,7 +33,7 @@ PERSON_UPDATE_FIELDS = ["name", "handle", "profile_url", "avatar_url", "updated_
 # On a refetch everything but the first-seen times and the moderation flag is refreshed.
 ITEM_UPDATE_FIELDS = [
     "url", "title", "text", "html", "author_id", "media", "updated_at",
-    "reply_count", "like_count", "repost_count",
+    "reply_count", "like_count", "repost_count", "content_hash",
 ]  # fmt: skip
 
 
@@ -56,40 +58,77 @@ def store_items(source: Source, records: list[ItemRecord], *, now: datetime) -> 
     platform = item_platform(source.platform)
     stamp = connection.ops.adapt_datetimefield_value(now)
     keys = [r.external_id for r in records]
-    known = set(
-        Item.objects.filter(platform=platform, external_id__in=keys).values_list(
-            "external_id", flat=True
+    known = {
+        key: (pk, digest)
+        for key, pk, digest in Item.objects.filter(
+            platform=platform, external_id__in=keys
+        ).values_list("external_id", "id", "content_hash")
+    }
+    digests = {r.external_id: content_hash(r) for r in records}
+    # A post stored before exactly as it is sent now, or a relayed copy of a stored post, is
+    # not sanitised and written again: a feed that gained one post rewrites one row, not 50.
+    changed = [
+        r
+        for r in records
+        if r.external_id not in known
+        or (r.authoritative and known[r.external_id][1] != digests[r.external_id])
+    ]
+    people = _upsert_people(platform, [r.author for r in changed if r.author and r.authoritative])
+    people |= _upsert_people(
+        platform, [r.author for r in changed if r.author and not r.authoritative], relayed=True
+    )
+    rows = [
+        _item_row(platform, r, people, digest=digests[r.external_id], now=now, stamp=stamp)
+        for r in changed
+    ]
+    ids = {key: pk for key, (pk, _) in known.items()}
+    ids |= dict(
+        _upsert_items([row for row, r in zip(rows, changed, strict=True) if r.authoritative])
+    )
+    ids |= dict(
+        _upsert_items(
+            [row for row, r in zip(rows, changed, strict=True) if not r.authoritative], relayed=True
         )
     )
-    people = _upsert_people(platform, [r.author for r in records if r.author and r.authoritative])
-    people |= _upsert_people(
-        platform, [r.author for r in records if r.author and not r.authoritative], relayed=True
-    )
-    rows = [_item_row(platform, r, people, now=now, stamp=stamp) for r in records]
-    written = _upsert_items([row for row, r in zip(rows, records, strict=True) if r.authoritative])
-    written += _upsert_items(
-        [row for row, r in zip(rows, records, strict=True) if not r.authoritative], relayed=True
-    )
-    ids = dict(written)
-    if len(ids) < len(keys):  # relayed copies of posts stored before: look their ids up
+    if len(ids) < len(keys):  # relayed copies stored by a concurrent poll: look their ids up
         ids |= dict(
             Item.objects.filter(platform=platform, external_id__in=keys).values_list(
                 "external_id", "id"
             )
         )
-    through = Item.sources.through._meta
     upsert(
-        through.db_table,
+        ItemSource._meta.db_table,
         ["item_id", "source_id"],
         [(item_id, source.pk) for item_id in sorted(ids.values())],
         conflict=["item_id", "source_id"],
     )
-    _link_hashtags(records, [row[ITEM_COLUMNS.index("text")] for row in rows], ids)
-    return StoreResult(stored=len(rows), new=len(set(keys) - known))
+    _link_hashtags(changed, [row[ITEM_COLUMNS.index("text")] for row in rows], ids)
+    return StoreResult(stored=len(rows), new=len(set(keys) - known.keys()))
+
+
+def content_hash(record: ItemRecord) -> str:
+    """A fingerprint of everything `store_items` would write for `record`: equal fingerprints
+    mean the stored item is already up to date."""
+    author = record.author
+    fields = (
+        record.url, record.title, record.html, record.text, record.base_url,
+        record.published_at.isoformat() if record.published_at else "",
+        record.hashtags, record.media,
+        (author.external_id, author.name, author.handle, author.profile_url, author.avatar_url)
+        if author else (),
+        record.reply_count, record.like_count, record.repost_count,
+    )  # fmt: skip
+    return hashlib.blake2b(repr(fields).encode(), digest_size=16).hexdigest()
 
 
 def _item_row(
-    platform: str, record: ItemRecord, people: dict[str, int], *, now: datetime, stamp: object
+    platform: str,
+    record: ItemRecord,
+    people: dict[str, int],
+    *,
+    digest: str,
+    now: datetime,
+    stamp: object,
 ) -> tuple:
     """The Item's column values (ITEM_COLUMNS), sanitised and ready for the database;
     `stamp` is `now` in database form."""
@@ -112,6 +151,7 @@ def _item_row(
         _count(record.like_count),
         _count(record.repost_count),
         False,  # hidden
+        digest,
     )
 
 
@@ -187,7 +227,7 @@ def _link_hashtags(records: list[ItemRecord], texts: list[str], item_ids: dict[s
         return
     tag_ids = hashtag_ids(wanted)
     upsert(
-        Item.hashtags.through._meta.db_table,
+        ItemHashtag._meta.db_table,
         ["item_id", "hashtag_id"],
         [(item_ids[key], tag_ids[name]) for key, name in sorted(pairs)],
         conflict=["item_id", "hashtag_id"],

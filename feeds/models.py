@@ -79,6 +79,9 @@ class Item(models.Model):
     like_count = models.PositiveIntegerField(default=0)
     repost_count = models.PositiveIntegerField(default=0)
     hidden = models.BooleanField(default=False, help_text="Hidden by a moderator.")
+    # What the platform last sent, fingerprinted (`feeds.ingest.content_hash`): a refetched
+    # post that has not changed is not written again.
+    content_hash = models.CharField(max_length=32, blank=True, default="", editable=False)
     # Native posts written in a PLN Hub group.
     group = models.ForeignKey(
         "sources.Group", null=True, blank=True, on_delete=models.CASCADE, related_name="posts"

@@ -51,6 +51,37 @@ def test_an_edited_post_is_updated_in_place_and_keeps_its_place_in_time():
     assert edited.published_at == first.published_at
 
 
+def test_posts_refetched_unchanged_are_not_written_again():
+    source = SourceFactory()
+    store_items(source, [record(1), record(2)], now=NOW)
+    later = NOW + timedelta(hours=1)
+
+    again = store_items(source, [record(1), record(2), record(3)], now=later)
+
+    assert (again.stored, again.new) == (1, 1)
+    assert set(Item.objects.filter(updated_at=later).values_list("title", flat=True)) == {"Post 3"}
+    assert Item.objects.filter(sources=source).count() == 3
+
+
+def test_a_changed_like_count_is_enough_to_update_a_post():
+    source = SourceFactory()
+    store_items(source, [record(1, like_count=2)], now=NOW)
+
+    again = store_items(source, [record(1, like_count=5)], now=NOW + timedelta(minutes=5))
+
+    assert again.stored == 1
+    assert Item.objects.get().like_count == 5
+
+
+def test_an_unchanged_post_found_by_a_second_source_joins_its_stream_too():
+    first, second = SourceFactory(), SourceFactory()
+    store_items(first, [record(1)], now=NOW)
+
+    store_items(second, [record(1)], now=NOW)
+
+    assert set(Item.objects.get().sources.all()) == {first, second}
+
+
 def test_a_guid_repeated_within_one_feed_is_stored_once_with_the_first_version():
     source = SourceFactory()
     result = store_items(source, [record(1, title="First"), record(1, title="Second")], now=NOW)
