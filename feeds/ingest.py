@@ -35,6 +35,9 @@ ITEM_UPDATE_FIELDS = [
     "url", "title", "text", "html", "author_id", "media", "updated_at",
     "reply_count", "like_count", "repost_count", "content_hash",
 ]  # fmt: skip
+# Part of every item's fingerprint: bump it when sanitising or normalising changes, so that
+# posts fetched again are stored anew under the new rules instead of skipped as unchanged.
+FINGERPRINT_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,7 @@ def content_hash(record: ItemRecord) -> str:
     mean the stored item is already up to date."""
     author = record.author
     fields = (
+        FINGERPRINT_VERSION,
         record.url, record.title, record.html, record.text, record.base_url,
         record.published_at.isoformat() if record.published_at else "",
         record.hashtags, record.media,

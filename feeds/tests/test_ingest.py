@@ -2,6 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from feeds import ingest
 from feeds.ingest import store_items
 from feeds.models import Item, ItemHashtag, ItemSource, Person
 from sources.connectors.base import AuthorRecord, ItemRecord
@@ -61,6 +62,16 @@ def test_posts_refetched_unchanged_are_not_written_again():
     assert (again.stored, again.new) == (1, 1)
     assert set(Item.objects.filter(updated_at=later).values_list("title", flat=True)) == {"Post 3"}
     assert Item.objects.filter(sources=source).count() == 3
+
+
+def test_new_sanitising_rules_apply_to_posts_fetched_again(monkeypatch):
+    source = SourceFactory()
+    store_items(source, [record(1)], now=NOW)
+    monkeypatch.setattr(ingest, "FINGERPRINT_VERSION", ingest.FINGERPRINT_VERSION + 1)
+
+    again = store_items(source, [record(1)], now=NOW + timedelta(hours=1))
+
+    assert again.stored == 1
 
 
 def test_a_changed_like_count_is_enough_to_update_a_post():
