@@ -12,19 +12,20 @@ import os
 import random
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
+from feeds import read_caps
 from feeds.ingest import store_items
 from feeds.sanitize import plain_text
 from sources.connectors import CONNECTORS
 from sources.connectors.base import ConnectorError, FetchResult, PollState, Target
-from sources.models import Blog, PlatformUsage, Source
+from sources.models import Blog, Source
 
 logger = logging.getLogger(__name__)
 POLL_STATE_FIELDS = [
@@ -33,8 +34,6 @@ POLL_STATE_FIELDS = [
     "claimed_until", "paused_at",
 ]  # fmt: skip
 FETCH_THREADS = 8  # concurrent requests per batch: waiting on platforms, not computing
-# Pay-per-use platforms and the setting that caps their reads per UTC day.
-DAILY_READ_CAPS = {"x": "PLN_X_DAILY_READ_CAP"}
 
 
 class Outcome(enum.Enum):
@@ -52,7 +51,9 @@ def poll_source(source_id: int, *, now: datetime | None = None, force: bool = Fa
     claimed = claim_many([source_id], now=now, force=force)
     if not claimed:
         return Outcome.SKIPPED
-    return finish(claimed[0], fetch(claimed[0]), now=now)
+    fetched = fetch(claimed[0])
+    read_caps.settle(claimed[0], fetched, now=now)
+    return finish(claimed[0], fetched, now=now)
 
 
 def poll_sources(source_ids: list[int], *, now: datetime | None = None) -> list[Outcome]:
@@ -61,6 +62,8 @@ def poll_sources(source_ids: list[int], *, now: datetime | None = None) -> list[
     now = now or timezone.now()
     claimed = claim_many(source_ids, now=now)
     fetched = list(_fetch_pool().map(fetch, claimed))
+    for source, answer in zip(claimed, fetched, strict=True):
+        read_caps.settle(source, answer, now=now)
     unchanged = [(s, f) for s, f in zip(claimed, fetched, strict=True) if _nothing_new(s, f)]
     record_not_modified(unchanged, now=now)
     done = {s.pk for s, _ in unchanged}
@@ -96,8 +99,7 @@ def _nothing_new(source: Source, fetched: FetchResult | ConnectorError) -> bool:
 
 def record_not_modified(polled: list[tuple[Source, FetchResult]], *, now: datetime) -> None:
     """`record_success` for Sources that brought nothing new and kept their state, in one
-    UPDATE per resulting interval rather than one per Source: most polls in a round end so.
-    (A pay-per-use platform's empty answer costs no read: `count_reads` counts items.)"""
+    UPDATE per resulting interval rather than one per Source: most polls in a round end so."""
     by_interval: dict[timedelta, list[int]] = {}
     for source, _ in polled:
         by_interval.setdefault(source.adapted_interval(new_items=0), []).append(source.pk)
@@ -135,7 +137,8 @@ def claim_many(source_ids: list[int], *, now: datetime, force: bool = False) -> 
         .order_by("pk")
     )
     for source in mine:
-        source.cap_error = daily_cap_error(source.platform, now=now)
+        source.cap_error, source.read_budget = None, 0
+    read_caps.reserve(mine, now=now)
     return mine
 
 
@@ -152,6 +155,7 @@ def fetch(source: Source) -> FetchResult | ConnectorError:
         url=source.url,
         state=PollState(source.etag, source.last_modified, source.cursor),
         hashtag=source.hashtag.name if source.hashtag_id else "",
+        read_budget=source.read_budget if read_caps.is_capped(source.platform) else None,
     )
     try:
         if source.cap_error:
@@ -179,7 +183,6 @@ def finish(source: Source, fetched: FetchResult | ConnectorError, *, now: dateti
         return Outcome.NOT_MODIFIED
     with transaction.atomic():
         new = store_items(source, fetched.items, now=now).new
-        count_reads(source.platform, len(fetched.items), now=now)
         record_success(source, fetched, now=now, new_items=new)
     return Outcome.STORED
 
@@ -277,35 +280,3 @@ def resume(source: Source, *, now: datetime | None = None) -> None:
     source.consecutive_failures = 0
     source.next_poll_at = now or timezone.now()
     source.save(update_fields=["paused_at", "pause_reason", "consecutive_failures", "next_poll_at"])
-
-
-def check_daily_cap(platform: str, *, now: datetime) -> None:
-    """Raise ConnectorError when a pay-per-use platform's reads for today are used up."""
-    if error := daily_cap_error(platform, now=now):
-        raise error
-
-
-def daily_cap_error(platform: str, *, now: datetime) -> ConnectorError | None:
-    """The error to record instead of polling, when today's capped reads are used up."""
-    setting = DAILY_READ_CAPS.get(platform)
-    if not setting:
-        return None
-    cap = getattr(settings, setting, 0)
-    used = PlatformUsage.objects.filter(platform=platform, day=now.date()).values_list(
-        "reads", flat=True
-    )
-    if not (used and used[0] >= cap):
-        return None
-    midnight = datetime.combine(now.date() + timedelta(days=1), time(), tzinfo=now.tzinfo)
-    return ConnectorError(
-        f"Today's {cap} reads allowed by the site admin are used up; "
-        "collection resumes after midnight UTC.",
-        retry_at=midnight,
-    )
-
-
-def count_reads(platform: str, reads: int, *, now: datetime) -> None:
-    if platform not in DAILY_READ_CAPS or not reads:
-        return
-    usage, _ = PlatformUsage.objects.get_or_create(platform=platform, day=now.date())
-    PlatformUsage.objects.filter(pk=usage.pk).update(reads=F("reads") + reads)

@@ -6,15 +6,12 @@ from django.utils import timezone
 from feeds.models import Item
 from feeds.polling import (
     Outcome,
-    check_daily_cap,
     claim,
-    count_reads,
     due_source_ids,
     poll_source,
     poll_sources,
     resume,
 )
-from sources.connectors.base import ConnectorError
 from sources.models import Source
 from sources.tests.factories import SourceFactory
 
@@ -224,21 +221,6 @@ def test_a_paused_source_can_be_resumed_and_is_polled_at_the_next_dispatch(sim):
     assert source.pk in due_source_ids(now=timezone.now())
     source.refresh_from_db()
     assert not source.is_paused and source.pause_reason == ""
-
-
-def test_x_reads_stop_at_the_daily_cap_until_midnight(settings):
-    settings.PLN_X_DAILY_READ_CAP = 100
-    now = timezone.now()
-    count_reads("x", 60, now=now)
-    check_daily_cap("x", now=now)  # 60 of 100: still allowed
-    count_reads("x", 45, now=now)
-
-    with pytest.raises(ConnectorError) as caught:
-        check_daily_cap("x", now=now)
-
-    assert "used up" in caught.value.message
-    assert caught.value.retry_at.date() == now.date() + timedelta(days=1)
-    check_daily_cap("feed", now=now)  # free platforms have no cap
 
 
 def test_a_batch_of_sources_is_polled_together_and_each_once(sim):

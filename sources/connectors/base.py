@@ -26,6 +26,8 @@ class Target:
     url: str
     state: PollState = PollState()
     hashtag: str = ""
+    # Pay-per-use platforms: read at most this many posts (booked by feeds.read_caps).
+    read_budget: int | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class FetchResult:
     site_url: str = ""
     # Set when the platform said it is busy (rate-limit headers near zero): poll no sooner.
     retry_at: datetime | None = None
+    reads: int = 0  # posts a pay-per-use platform billed for this fetch
 
 
 class ConnectorError(Exception):

@@ -7,8 +7,8 @@ which sends every request through `sources.net` and rewrites that host to
 Poll state: `cursor` holds the newest post id seen (X's `since_id`). A poll with a cursor
 follows `next_token` for up to MAX_PAGES pages with the same `since_id`, and keeps the FIRST
 page's `newest_id` as the next cursor (X's documented polling pattern); the first poll reads
-one page. Reads are paid per post: the caller counts `len(result.items) * READS_PER_ITEM`
-against `PLN_X_DAILY_READ_CAP`.
+one page. Reads are paid per post: a poll reads no more than `target.read_budget` posts
+(booked against `PLN_X_DAILY_READ_CAP` by feeds.read_caps) and reports how many it read.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from sources.connectors.payload import (
 )
 
 READS_PER_ITEM = 1  # X bills each post returned as one read
+MIN_READS = 10  # the smallest page X serves (max_results 10-100)
 SEARCH = "/2/tweets/search/recent"
 TWEEPY_HOST = "https://api.twitter.com"
 PAGE_SIZE = 100
@@ -70,11 +71,17 @@ class Page:
     items: list[ItemRecord]
     newest_id: str
     next_token: str
+    returned: int = 0  # posts X sent (and bills), usable or not
 
 
 def target_url(tag: str) -> str:
     """The URL a Source of hashtag `tag` (without "#") stores."""
     return f"{_base()}{SEARCH}?{urlencode({'query': f'#{tag}'})}"
+
+
+def reads_wanted(cursor: str) -> int:
+    """The most posts one poll may read: a page on the first poll, MAX_PAGES after it."""
+    return PAGE_SIZE * (MAX_PAGES if _ID.fullmatch(cursor) else 1) * READS_PER_ITEM
 
 
 def is_configured() -> bool:
@@ -93,11 +100,16 @@ def fetch(target: Target) -> FetchResult:
     )
     client.session = net.requests_session(rewrite_from=TWEEPY_HOST, rewrite_to=_base())
     items: list[ItemRecord] = []
-    cursor, next_token, retry_at = target.state.cursor, "", None
+    cursor, next_token, retry_at, reads = target.state.cursor, "", None, 0
+    budget = reads_wanted(target.state.cursor) if target.read_budget is None else target.read_budget
     with client.session:
         for page_number in range(MAX_PAGES if since_id else 1):
-            response = _search(client, tag, since_id=since_id, next_token=next_token)
+            size = min(PAGE_SIZE, (budget - reads) // READS_PER_ITEM)
+            if size < MIN_READS:
+                break  # today's reads are booked up: the rest waits, as after MAX_PAGES
+            response = _search(client, tag, since_id=since_id, next_token=next_token, size=size)
             page = parse(response.content)
+            reads += page.returned * READS_PER_ITEM
             if page_number == 0 and page.newest_id:
                 cursor = page.newest_id  # later pages are older: never move the cursor back
             known = {item.external_id for item in items}
@@ -106,14 +118,16 @@ def fetch(target: Target) -> FetchResult:
             next_token = page.next_token
             if not next_token:
                 break
-    return FetchResult(items=items, state=PollState(cursor=cursor), retry_at=retry_at)
+    return FetchResult(items=items, state=PollState(cursor=cursor), retry_at=retry_at, reads=reads)
 
 
-def _search(client: tweepy.Client, tag: str, *, since_id: str | None, next_token: str) -> Any:
+def _search(
+    client: tweepy.Client, tag: str, *, since_id: str | None, next_token: str, size: int
+) -> Any:
     try:
         return client.search_recent_tweets(
             f"#{tag} -is:retweet",
-            max_results=PAGE_SIZE,
+            max_results=size,
             since_id=since_id,
             next_token=next_token or None,
             tweet_fields=TWEET_FIELDS,
@@ -165,7 +179,12 @@ def parse(body: bytes) -> Page:
     newest = _id(meta.get("newest_id")) or max(
         (item.external_id for item in items), key=int, default=""
     )
-    return Page(items=items, newest_id=newest, next_token=as_str(meta.get("next_token")))
+    return Page(
+        items=items,
+        newest_id=newest,
+        next_token=as_str(meta.get("next_token")),
+        returned=len(data),
+    )
 
 
 def _item(tweet: Any, users: dict[str, dict], media: dict[str, dict]) -> ItemRecord | None:
