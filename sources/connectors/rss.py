@@ -4,6 +4,7 @@
 """
 
 import calendar
+import functools
 import hashlib
 import json
 import re
@@ -198,7 +199,12 @@ def item_key(feed_url: str, guid: str) -> str:
     their GUIDs, while the same post reached through two feeds of one site (its main feed
     and a tag feed) is still stored once.
     """
-    return f"{urlsplit(feed_url).hostname}|{guid.strip()}"[:500]
+    return f"{_host(feed_url)}|{guid.strip()}"[:500]
+
+
+@functools.lru_cache(maxsize=256)  # called for every entry of a feed, with the feed's URL
+def _host(url: str) -> str | None:
+    return urlsplit(url).hostname
 
 
 def _author(feed_url: str, name: str, profile_url: str) -> AuthorRecord | None:
