@@ -5,10 +5,11 @@ Run through `bench/run-dashboard`, which starts the services, migrates and seeds
 
 1. server time per view: Django's test `Client` in this process (DEBUG off), the wall time
    of `client.get()`, over `--requests` requests per view: the first page (sidebar counts
-   cached and cold), "load more" (htmx fragments at pages 2 and 20), page 20 as a full page,
-   each filter's first page, and the sidebar's unread counts alone; with the queries made
-   and the time spent in them per request. A view stops early once its requests have taken
-   `--budget` seconds, and a statement timeout (`--timeout`) cuts off runaway queries;
+   cached and cold; items' cards cached and cold), "load more" (htmx fragments at pages 2
+   and 20), page 20 as a full page, each filter's first page, and the sidebar's unread
+   counts alone; with the queries made and the time spent in them per request. A view
+   stops early once its requests have taken `--budget` seconds, and a statement timeout
+   (`--timeout`) cuts off runaway queries;
 2. queries per page size: `feeds.timeline.page()` at sizes 10 and 30, to show that the count
    does not grow with the page;
 3. throughput: the app under gunicorn on 127.0.0.1, `--clients` concurrent clients
@@ -82,12 +83,16 @@ class Learner:
 @dataclass(frozen=True)
 class View:
     """One measured request: `params(learner)` gives the query string (None: skip this
-    learner), `prepare(learner)` sets the cache state before it, untimed."""
+    learner), `prepare(learner)` sets the counts' cache state before it, untimed. With
+    `cards`, the cards of the items it shows are cached beforehand (`warm_cards`), as they
+    are once anyone has seen those items; without, the whole cache is emptied first but for
+    the counts (which `prepare` sets)."""
 
     name: str
     params: Callable[[Learner], dict[str, str] | None]
     htmx: bool = False
     prepare: Callable[[Learner], None] | None = None
+    cards: bool = True
 
 
 def warm_counts(learner: Learner) -> None:
@@ -100,6 +105,22 @@ def cold_counts(learner: Learner) -> None:
     counts.forget(learner.user)
 
 
+def warm_cards(learner: Learner, params: dict[str, str]) -> None:
+    """The cards of the items a request with `params` shows, in the cache (feeds.cards): a
+    card is rendered once for every learner, so in use most are cached. This runs the
+    page's query once, untimed."""
+    filters = TimelineFilter.from_query(params)
+    after = timeline.Cursor.decode(params.get("after"))
+    items = timeline.timeline_items(learner.user, filters)
+    timeline.page(items, after=after, with_cards=True)
+
+
+def cold_cache(learner: Learner) -> None:
+    """Nothing cached but the learner's counts: no card, no sidebar."""
+    cache.clear()
+    warm_counts(learner)
+
+
 def at_page(n: int) -> Callable[[Learner], dict[str, str] | None]:
     return lambda learner: {"after": learner.cursors[n]} if n in learner.cursors else None
 
@@ -107,8 +128,16 @@ def at_page(n: int) -> Callable[[Learner], dict[str, str] | None]:
 VIEWS = [
     View("first page", lambda _: {}, prepare=warm_counts),
     View("first page, counts cold", lambda _: {}, prepare=cold_counts),
+    View("first page, cards cold", lambda _: {}, prepare=cold_cache, cards=False),
     View("load more: page 2 (htmx)", at_page(2), htmx=True),
     View(f"load more: page {DEEP_PAGE} (htmx)", at_page(DEEP_PAGE), htmx=True),
+    View(
+        f"load more: page {DEEP_PAGE}, cards cold",
+        at_page(DEEP_PAGE),
+        htmx=True,
+        prepare=cold_cache,
+        cards=False,
+    ),
     View(f"page {DEEP_PAGE}, full page", at_page(DEEP_PAGE), prepare=warm_counts),
     View("?tag=", lambda learner: {"tag": learner.tag}, prepare=warm_counts),
     View("?topic=", lambda learner: {"topic": learner.topic}, prepare=warm_counts),
@@ -240,7 +269,13 @@ def measure_view(view: View, learners: list[Learner], args: argparse.Namespace, 
         response = learner.client.get("/", view.params(learner), **extra)
         return response.status_code == 200 and (b"<html" in response.content) != view.htmx
 
-    return measure(view.name, eligible, request, view.prepare, args, rng)
+    def prepare(learner: Learner) -> None:
+        if view.prepare:
+            view.prepare(learner)
+        if view.cards:
+            warm_cards(learner, view.params(learner))
+
+    return measure(view.name, eligible, request, prepare, args, rng)
 
 
 def measure_counts(learners: list[Learner], args: argparse.Namespace, rng) -> list[dict]:
@@ -290,7 +325,8 @@ def measure(name: str, learners: list[Learner], call, prepare, args, rng) -> dic
 
 
 def queries_per_page_size(learner: Learner) -> dict[str, dict[int, int]]:
-    """Queries `feeds.timeline.page()` makes for each filter at page sizes 10 and 30."""
+    """Queries `feeds.timeline.page()` makes for each filter at page sizes 10 and 30, as the
+    timeline asks for it (with cards), none of them cached."""
     filters = {
         "no filter": TimelineFilter(),
         "tag": TimelineFilter(tag=learner.tag),
@@ -301,9 +337,10 @@ def queries_per_page_size(learner: Learner) -> dict[str, dict[int, int]]:
     for name, f in filters.items():
         found[name] = {}
         for size in (10, 30):
+            cache.clear()
             with CaptureQueriesContext(connection) as captured:
                 items = timeline.timeline_items(learner.user, f)
-                timeline.page(items, after=None, size=size, user=learner.user)
+                timeline.page(items, after=None, size=size, user=learner.user, with_cards=True)
             found[name][size] = len(captured.captured_queries)
     return found
 
@@ -486,7 +523,7 @@ def print_table(f: dict) -> None:
     sizes = f"{c['items']:,} items, {c['sources']:,} sources, {c['people']:,} people"
     print(f"\nPLN Hub dashboard benchmark: {sizes}, {c['learners']:,} learners")
     print("server time per request, ms (Django's test client in this process)")
-    print(f"{'view':<30}{'n':>5}{'p50':>8}{'p95':>8}{'max':>8}{'SQL p50':>9}{'queries':>9}  target")
+    print(f"{'view':<33}{'n':>5}{'p50':>8}{'p95':>8}{'max':>8}{'SQL p50':>9}{'queries':>9}  target")
     for r in f["views"]:
         ms, sql = r["ms"], r["sql_ms"]
         low, high = r["queries"]
@@ -494,7 +531,7 @@ def print_table(f: dict) -> None:
         verdict = "ok" if ms["p95"] < TARGET_MS else "MISSED"
         if r["failures"]:
             verdict += f", {r['failures']} failed"
-        print(f"{r['view']:<30}{r['requests']:>5}{ms['p50']:8.1f}{ms['p95']:8.1f}{ms['max']:8.1f}"
+        print(f"{r['view']:<33}{r['requests']:>5}{ms['p50']:8.1f}{ms['p95']:8.1f}{ms['max']:8.1f}"
               f"{sql['p50']:9.1f}{queries:>9}  {verdict}")  # fmt: skip
     print("queries made by feeds.timeline.page(), by page size:")
     for name, by_size in f["queries_per_page_size"].items():

@@ -114,7 +114,8 @@ LATERAL (SELECT CASE WHEN p <= %(blog_authors)s THEN 'feed'
 """),
     ("items", """
 INSERT INTO feeds_item (id, platform, external_id, url, title, text, html, author_id,
-    published_at, fetched_at, updated_at, media, reply_count, like_count, repost_count, hidden)
+    published_at, fetched_at, updated_at, media, reply_count, like_count, repost_count, hidden,
+    content_hash)
 SELECT g, x.platform, x.url, x.url,
     CASE WHEN x.platform = 'feed' THEN t.title ELSE '' END,
     t.text, '<p>' || t.text || '</p>',
@@ -124,7 +125,7 @@ SELECT g, x.platform, x.url, x.url,
         ELSE %(blog_authors)s + x.masto_people + 1
             + floor((%(people)s - %(blog_authors)s - x.masto_people) * bench_u(g, 3) ^ 1.5)::int
         END,
-    x.published, x.published, x.published, '[]'::jsonb, 0, 0, 0, false
+    x.published, x.published, x.published, '[]'::jsonb, 0, 0, 0, false, ''
 FROM generate_series(1, %(items)s) g
 CROSS JOIN LATERAL (
     SELECT s AS source,

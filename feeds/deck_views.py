@@ -20,6 +20,7 @@ from django.urls import reverse
 from feeds import timeline
 from feeds.filters import TimelineFilter
 from feeds.models import Item
+from feeds.network import follows
 from feeds.timeline import Cursor
 from sources.forms import FollowHashtagForm
 from sources.models import Hashtag
@@ -72,16 +73,21 @@ def newer_items(
     ids = list(
         items.filter(newer).order_by("published_at", "pk").values_list("pk", flat=True)[: size + 1]
     )
-    batch = timeline.page(Item.objects.filter(pk__in=ids[:size]), after=None, size=size, user=user)
+    batch = timeline.page(
+        Item.objects.filter(pk__in=ids[:size]), after=None, size=size, user=user, with_cards=True
+    )
     return batch.items, len(ids) > size
 
 
 @login_required
 def deck_view(request):
     columns = []
+    network = follows(request.user)  # once for every column
     for column in deck_columns(request.user):
-        items = timeline.timeline_items(request.user, column.filters)
-        page = timeline.page(items, after=None, size=COLUMN_PAGE_SIZE, user=request.user)
+        items = timeline.timeline_items(request.user, column.filters, network=network)
+        page = timeline.page(
+            items, after=None, size=COLUMN_PAGE_SIZE, user=request.user, with_cards=True
+        )
         newest = _cursor(page.items[0]) if page.items else _BEFORE_ALL
         columns.append(
             {"column": column, "items": page.items} | _links(column, page.next_cursor, newest)
@@ -108,7 +114,9 @@ def column_view(request):
         context = {"items": fresh, "new_count": len(fresh), "poll_now": more_news}
         context |= {"poll_url": column.url(since=_cursor(fresh[0]))}
     else:
-        page = timeline.page(items, after=after, size=COLUMN_PAGE_SIZE, user=request.user)
+        page = timeline.page(
+            items, after=after, size=COLUMN_PAGE_SIZE, user=request.user, with_cards=True
+        )
         context = {"items": page.items, "is_last_page": after is not None}
         context |= _links(column, page.next_cursor, newest=None)
     return render(request, "feeds/_deck_items.html", context | {"poll_seconds": poll_seconds()})

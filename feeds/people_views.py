@@ -19,7 +19,7 @@ def person_page(request, person_id: int):
     person = _known_person_or_404(request.user, person_id)
     after = timeline.Cursor.decode(request.GET.get("after"))
     items = people.person_items(request.user, person)
-    page = timeline.page(items, after=after, user=request.user)
+    page = timeline.page(items, after=after, user=request.user, with_cards=True)
     context = {"page": page, "filters": None, "is_first_page": after is None}
     if request.htmx and after:
         return render(request, "feeds/_items.html", context)

@@ -5,20 +5,15 @@ ones arrive while the learner reads."""
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, FilteredRelation, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import IsNull
 
-from feeds import search
+from feeds import cards, search
 from feeds.filters import TimelineFilter
 from feeds.models import Item, ItemState, Person
-from sources.models import (
-    FollowedBlog,
-    FollowedHashtag,
-    FollowedPerson,
-    Hashtag,
-    Membership,
-    Source,
-    Topic,
-)
+from feeds.network import Follows, follows
+from sources.models import Hashtag, Membership, Source, Topic
 
 PAGE_SIZE = 30
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -67,65 +62,38 @@ def my_topics(user) -> QuerySet[Topic]:
     """The topics a learner reads: their own, and the courses they take or coordinate."""
     if not user.is_authenticated:
         return Topic.objects.none()
-    mine = Q(owner=user) | Q(members=user) | Q(coordinators=user)
-    return Topic.objects.filter(pk__in=Topic.objects.filter(mine).values("pk")).order_by("name")
+    members = Topic.members.through.objects.filter(user=user).values("topic")
+    coordinators = Topic.coordinators.through.objects.filter(user=user).values("topic")
+    mine = Q(owner=user) | Q(pk__in=members) | Q(pk__in=coordinators)
+    return Topic.objects.filter(mine).order_by("name")
 
 
-def followed_items(user) -> QuerySet[Item]:
+def followed_items(user, *, network: Follows | None = None) -> QuerySet[Item]:
     """The learner's timeline: posts of the blogs, hashtag streams and people they follow or
     that their topics gather, and posts of the groups they belong to.
 
-    What they follow is read first, as lists of ids (four small queries); each item is then
-    checked with one index probe per link table, newest first down the timeline index, until
-    the page is full. With subqueries in the lists' place PostgreSQL re-joined the follow
+    What they follow is read first, as lists of ids (`follows`); each item is then checked
+    with one index probe per link table, newest first down the timeline index, until the
+    page is full. With subqueries in the lists' place PostgreSQL re-joined the follow
     tables for every item it looked at (1-2 s a page on bench/run-dashboard); with EXISTS it
     hashed every item of every followed hashtag before the first row (~100 ms). A scalar
-    subquery is never hashed.
+    subquery is never hashed. `network` is `follows(user)`, when the caller has it.
     """
-    topics = my_topics(user).values("pk")
-    hashtags = list(
-        Hashtag.objects.filter(
-            Q(pk__in=FollowedHashtag.objects.filter(user=user).values("hashtag"))
-            | Q(pk__in=Topic.hashtags.through.objects.filter(topic__in=topics).values("hashtag"))
-        ).values_list("pk", flat=True)
-    )
-    sources = list(
-        Source.objects.filter(
-            Q(blog__in=FollowedBlog.objects.filter(user=user).values("blog"))
-            | Q(blog__in=Topic.blogs.through.objects.filter(topic__in=topics).values("blog"))
-            | Q(hashtag__in=hashtags)  # the followed hashtags' streams
-        ).values_list("pk", flat=True)
-    )
-    people = list(
-        Person.objects.filter(
-            Q(pk__in=FollowedPerson.objects.filter(user=user).values("person"))
-            | Q(pk__in=Topic.people.through.objects.filter(topic__in=topics).values("person"))
-        ).values_list("pk", flat=True)
-    )
-    groups = list(Membership.objects.filter(user=user).values_list("group", flat=True))
-    return (
-        visible_items(user)
-        .alias(
-            via_source=_first_link(Item.sources.through, source__in=sources),
-            via_hashtag=_first_link(Item.hashtags.through, hashtag__in=hashtags),
-        )
-        .filter(
-            Q(via_source__isnull=False)
-            | Q(via_hashtag__isnull=False)
-            | Q(author__in=people)
-            | Q(group__in=groups)
-        )
+    network = network or follows(user)
+    return visible_items(user).filter(
+        _linked(Item.sources.through, source__in=network.sources)
+        | _linked(Item.hashtags.through, hashtag__in=network.hashtags)
+        | Q(author__in=network.people)
+        | Q(group__in=network.groups)
     )
 
 
-def _first_link(through, **condition) -> Subquery:
-    """The item's first link in `through` that meets `condition`, or NULL."""
-    return Subquery(through.objects.filter(item=OuterRef("pk"), **condition).values("item")[:1])
-
-
-def timeline_items(user, filters: TimelineFilter) -> QuerySet[Item]:
-    """The learner's timeline narrowed by `filters`, without the items they hid."""
-    return narrow(user, followed_items(user), filters)
+def timeline_items(
+    user, filters: TimelineFilter, *, network: Follows | None = None
+) -> QuerySet[Item]:
+    """The learner's timeline narrowed by `filters`, without the items they hid; `network`
+    is `follows(user)`, when the caller has it."""
+    return narrow(user, followed_items(user, network=network), filters)
 
 
 def narrow(user, items: QuerySet[Item], filters: TimelineFilter) -> QuerySet[Item]:
@@ -136,7 +104,8 @@ def narrow(user, items: QuerySet[Item], filters: TimelineFilter) -> QuerySet[Ite
         topic = my_topics(user).filter(slug=filters.topic).first()
         items = items.filter(topic_condition(topic)) if topic else items.none()
     if filters.tag:
-        items = items.filter(_in_streams_of(Hashtag.objects.filter(name=filters.tag).values("pk")))
+        hashtag_id = Hashtag.objects.filter(name=filters.tag).values_list("pk", flat=True).first()
+        items = items.filter(_in_stream_of(hashtag_id)) if hashtag_id else items.none()
     if filters.platform:
         items = items.filter(platform=filters.platform)
     if filters.person:
@@ -167,25 +136,55 @@ def unread(user, items: QuerySet[Item]) -> QuerySet[Item]:
 
 def topic_condition(topic: Topic) -> Q:
     """Items a topic gathers: its hashtags' streams, its blogs' posts, its people's posts
-    (and, for a course, its class hashtag's stream)."""
-    hashtags = Hashtag.objects.filter(Q(topics=topic) | Q(courses=topic)).values("pk")
-    blog_sources = Source.objects.filter(blog__topics=topic).values("pk")
+    (and, for a course, its class hashtag's stream).
+
+    Its ids are read first and each item is checked with one index probe per link table:
+    a topic gathers a good part of a timeline, so a page fills after a short walk, where
+    subqueries made PostgreSQL hash every item of the topic first (~10,000, 100-300 ms).
+    """
+    hashtags = list(topic.hashtags.values_list("pk", flat=True))
+    if topic.class_hashtag_id:
+        hashtags.append(topic.class_hashtag_id)
+    blogs = topic.blogs.order_by().values_list("source_id", flat=True)
+    streams = Source.objects.filter(hashtag__in=hashtags).values_list("pk", flat=True)
     return (
-        _in_streams_of(hashtags)
-        | Q(Exists(_found_by(Q(source__in=blog_sources))))
-        | Q(author__in=topic.people.values("pk"))
+        _linked(Item.hashtags.through, hashtag__in=hashtags)
+        | _linked(Item.sources.through, source__in=list(blogs.union(streams)))
+        | Q(author__in=list(topic.people.values_list("pk", flat=True)))
     )
 
 
 def hashtag_items(user, hashtag: Hashtag) -> QuerySet[Item]:
     """A hashtag's stream: what its Sources found on every platform, and posts of blogs
     known to PLN Hub whose categories or tags match it."""
-    return visible_items(user).filter(_in_streams_of(Hashtag.objects.filter(pk=hashtag.pk)))
+    return visible_items(user).filter(_in_stream_of(hashtag.pk))
 
 
-def _in_streams_of(hashtags: QuerySet[Hashtag]) -> Q:
-    tagged = Item.hashtags.through.objects.filter(item=OuterRef("pk"), hashtag__in=hashtags)
-    return Q(Exists(tagged)) | Q(Exists(_found_by(Q(source__hashtag__in=hashtags))))
+# From this many tagged items on, a stream fills a page soon enough down the timeline to
+# check each item with index probes; a smaller one is found faster by letting PostgreSQL hash
+# it first (bench/run-dashboard, one learner: ~15 ms against ~100 for a tag on 69,000 items,
+# ~35 against ~75 for one on 1,700).
+LARGE_STREAM = 5000
+
+
+def _in_stream_of(hashtag_id: int) -> Q:
+    """Items in a hashtag's stream: tagged with it, or found by one of its Sources."""
+    sources = list(Source.objects.filter(hashtag=hashtag_id).values_list("pk", flat=True))
+    tagged = Item.hashtags.through.objects.filter(hashtag=hashtag_id)
+    if tagged[:LARGE_STREAM].count() == LARGE_STREAM:
+        return _linked(Item.hashtags.through, hashtag=hashtag_id) | _linked(
+            Item.sources.through, source__in=sources
+        )
+    return Q(Exists(tagged.filter(item=OuterRef("pk")))) | Q(
+        Exists(_found_by(Q(source__in=sources)))
+    )
+
+
+def _linked(through, **condition) -> Q:
+    """The item has a link in `through` that meets `condition`: a scalar subquery, one
+    index probe per item, which PostgreSQL never hashes."""
+    first = through.objects.filter(item=OuterRef("pk"), **condition).values("item")[:1]
+    return Q(IsNull(Subquery(first), False))
 
 
 def _found_by(condition: Q) -> QuerySet:
@@ -196,28 +195,48 @@ def _state(user, **flags: bool) -> QuerySet[ItemState]:
     return ItemState.objects.filter(user=user, item=OuterRef("pk"), **flags)
 
 
-def page(items: QuerySet[Item], *, after: Cursor | None, size: int = PAGE_SIZE, user=None) -> Page:
+def page(
+    items: QuerySet[Item],
+    *,
+    after: Cursor | None,
+    size: int = PAGE_SIZE,
+    user=None,
+    with_cards: bool = False,
+) -> Page:
     """One page of `items`, newest first, starting after `after`; with `user`, each item
-    carries that learner's reading state."""
+    carries that learner's reading state, read in the same query. With `with_cards`, each
+    carries its rendered card (`feeds.cards`) instead of its author, hashtags and sources,
+    which are then read only for cards not cached yet."""
     if after:
         items = items.filter(
             Q(published_at__lt=after.published_at)
             | Q(published_at=after.published_at, pk__lt=after.item_id)
         )
-    rows = list(
-        items.order_by("-published_at", "-pk")
-        .select_related("author")
-        .prefetch_related(
-            Prefetch("hashtags", queryset=Hashtag.objects.only("name", "display")),
-            Prefetch("sources", queryset=Source.objects.select_related("blog")),
-        )[: size + 1]
-    )
+    items = items.order_by("-published_at", "-pk")
+    items = cards.lean(items) if with_cards else cards.full(items)
+    if user is not None:
+        items = _with_states(items, user)
+    rows = list(items[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
-    if user is not None:
-        attach_states(user, rows)
     last = rows[-1] if more else None
+    if with_cards:
+        cards.attach(rows)
+        rows = [item for item in rows if item.card is not None]  # not deleted meanwhile
     return Page(rows, Cursor(last.published_at, last.pk) if last else None)
+
+
+def _with_states(items: QuerySet[Item], user) -> QuerySet[Item]:
+    """`items` with `user`'s `is_read`, `is_favourite` and `is_saved` of each: a join on
+    their (unique) ItemState row, no query of its own."""
+    if not user.is_authenticated:
+        return items.annotate(**dict.fromkeys(STATE_FLAGS, Value(False)))
+    mine = FilteredRelation("states", condition=Q(states__user=user))
+    flags = {flag: Coalesce(f"mine__{flag}", False) for flag in STATE_FLAGS}
+    return items.annotate(mine=mine).annotate(**flags)
+
+
+STATE_FLAGS = ["is_read", "is_favourite", "is_saved"]
 
 
 def attach_states(user, items: list[Item]) -> None:
@@ -225,9 +244,11 @@ def attach_states(user, items: list[Item]) -> None:
     states = {}
     if user.is_authenticated:
         found = ItemState.objects.filter(user=user, item__in=[i.pk for i in items])
-        states = {s.item_id: s for s in found}
+        states = {
+            item_id: flags
+            for item_id, *flags in found.values_list(
+                "item_id", "is_read", "is_favourite", "is_saved"
+            )
+        }
     for item in items:
-        state = states.get(item.pk)
-        item.is_read = bool(state and state.is_read)
-        item.is_favourite = bool(state and state.is_favourite)
-        item.is_saved = bool(state and state.is_saved)
+        item.is_read, item.is_favourite, item.is_saved = states.get(item.pk, (False,) * 3)

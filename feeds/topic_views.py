@@ -10,7 +10,7 @@ def topic_page(request, slug: str):
     topic = get_object_or_404(people.readable_topics(request.user), slug=slug)
     after = timeline.Cursor.decode(request.GET.get("after"))
     items = timeline.visible_items(request.user).filter(timeline.topic_condition(topic))
-    page = timeline.page(items, after=after, user=request.user)
+    page = timeline.page(items, after=after, user=request.user, with_cards=True)
     context = {"page": page, "filters": None, "is_first_page": after is None, "topic": topic}
     if request.htmx and after:
         return render(request, "feeds/_items.html", context)

@@ -10,19 +10,20 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from feeds import counts, feed_keys, filter_labels, reading, timeline
+from feeds import counts, feed_keys, filter_labels, reading, sidebar, timeline
 from feeds.filters import PLATFORM_CHOICES, SHOW_CHOICES, TimelineFilter
 from feeds.models import Item
+from feeds.network import follows
 from sources.forms import FollowBlogForm, FollowHashtagForm
-from sources.models import Blog, Hashtag
 
 
 @login_required
 def timeline_view(request):
     filters = TimelineFilter.from_query(request.GET)
     after = timeline.Cursor.decode(request.GET.get("after"))
-    items = timeline.timeline_items(request.user, filters)
-    page = timeline.page(items, after=after, user=request.user)
+    network = follows(request.user)
+    items = timeline.timeline_items(request.user, filters, network=network)
+    page = timeline.page(items, after=after, user=request.user, with_cards=True)
     context = {
         "page": page,
         "filters": filters,
@@ -31,21 +32,11 @@ def timeline_view(request):
     }
     if request.htmx and after:
         return render(request, "feeds/_items.html", context)
-    blogs = list(
-        Blog.objects.filter(followers__user=request.user).select_related("source").order_by("title")
-    )
-    hashtags = list(Hashtag.objects.filter(followers__user=request.user).order_by("name"))
-    topics = list(timeline.my_topics(request.user))
-    context |= {
-        "blogs": blogs,
-        "hashtags": hashtags,
-        "topics": topics,
-        "unread": counts.unread_counts(request.user),
+    context |= sidebar.context(request.user, network) | {
         "active": _active_filters(filters, request.user),
         "atom_url": feed_keys.personal_feed_url(request.user, filters, request=request),
         "platforms": PLATFORM_CHOICES,
         "shows": SHOW_CHOICES,
-        "waiting_for": [b for b in blogs if b.source.last_polled_at is None],
         "form": FollowBlogForm(),
         "tag_form": FollowHashtagForm(),
     }
@@ -66,12 +57,9 @@ def item_action(request, item_id: int, action: str = ""):
     if request.htmx:
         if action == "hide":
             return render(request, "feeds/_hidden_item.html", {"item": item})
-        item = (
-            Item.objects.select_related("author")
-            .prefetch_related("hashtags", "sources__blog")
-            .get(pk=item.pk)
-        )
-        timeline.attach_states(request.user, [item])
+        item = timeline.page(
+            Item.objects.filter(pk=item.pk), after=None, user=request.user, with_cards=True
+        ).items[0]
         return render(request, "feeds/_item.html", {"item": item})
     return _back(request)
 

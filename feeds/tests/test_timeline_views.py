@@ -126,14 +126,20 @@ def test_the_timeline_query_count_does_not_grow_with_the_page(client, learner, f
             assert client.get(reverse("feeds:timeline")).status_code == 200
         return len(queries)
 
-    ItemFactory(sources=[followed_blog.source]).hashtags.add(HashtagFactory())
+    def new_items(n: int) -> None:
+        for _ in range(n):
+            ItemFactory(sources=[followed_blog.source]).hashtags.add(HashtagFactory())
+
+    new_items(1)
     client.force_login(learner)
     queries_for_a_page()  # the session and the cached counts settle
-    with_one = queries_for_a_page()
-    for _ in range(40):
-        ItemFactory(sources=[followed_blog.source]).hashtags.add(HashtagFactory())
+    new_items(1)
+    one_card_to_render = queries_for_a_page()
+    all_cards_cached = queries_for_a_page()
+    new_items(40)
 
-    assert queries_for_a_page() == with_one
+    assert queries_for_a_page() == one_card_to_render
+    assert queries_for_a_page() == all_cards_cached
 
 
 def test_a_followed_hashtags_stream_joins_the_timeline(client, learner):

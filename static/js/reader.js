@@ -2,7 +2,7 @@
  *
  * Loaded with the CSP nonce and `defer`; no inline handlers anywhere. The keys never make
  * requests of their own: f, s and m click the focused post's own buttons (data-action in
- * feeds/_item_actions.html), so htmx posts them and swaps the post exactly as a click does.
+ * feeds/_item.html), so htmx posts them and swaps the post exactly as a click does.
  */
 (function () {
   "use strict";

@@ -1,0 +1,201 @@
+"""What learners see when items' cards and their blog list come from the cache
+(feeds.cards, feeds.sidebar): always the current post, their own reading state, and only
+what they may see."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from feeds import cards, timeline
+from feeds.filters import TimelineFilter
+from feeds.models import Item, ItemState
+from feeds.tests.factories import ItemFactory, PersonFactory
+from sources.models import FollowedHashtag, FollowedPerson, Group
+from sources.tests.factories import (
+    FollowedBlogFactory,
+    GroupFactory,
+    HashtagFactory,
+    MembershipFactory,
+    SourceFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+
+
+@pytest.fixture
+def blog(learner, other_learner):
+    """A blog both learners follow."""
+    blog = FollowedBlogFactory(user=learner).blog
+    FollowedBlogFactory(user=other_learner, blog=blog)
+    return blog
+
+
+def timeline_of(client, user) -> str:
+    client.force_login(user)
+    response = client.get(reverse("feeds:timeline"))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def item_html(body: str, item: Item) -> str:
+    """The <li> of `item` in a page."""
+    found = re.search(rf'<li class="item[^"]*" id="item-{item.pk}".*?</li>', body, re.S)
+    assert found, f"item {item.pk} is not on the page"
+    return found.group(0)
+
+
+def card_of(item: Item) -> str:
+    """The card of `item` as the timeline gets it (from the cache once rendered)."""
+    (row,) = cards.lean(Item.objects.filter(pk=item.pk))
+    cards.attach([row])
+    return row.card
+
+
+def test_an_edited_post_shows_its_new_text_on_the_next_page_view(client, learner, blog):
+    post = ItemFactory(sources=[blog.source], title="First title", html="<p>First words</p>")
+    assert "First words" in timeline_of(client, learner)
+
+    post.title, post.html = "Second title", "<p>Second words</p>"
+    post.save()  # as a refetch does, it moves updated_at
+    body = timeline_of(client, learner)
+
+    assert "Second title" in body and "Second words" in body
+    assert "First title" not in body and "First words" not in body
+
+
+def test_a_renamed_author_shows_on_posts_already_cached(client, learner, blog):
+    author = PersonFactory(name="Ada Lovelace")
+    ItemFactory(sources=[blog.source], author=author)
+    assert "Ada Lovelace" in timeline_of(client, learner)
+
+    author.name = "Ada King"
+    author.save()
+
+    body = timeline_of(client, learner)
+    assert "Ada King" in body and "Ada Lovelace" not in body
+
+
+def test_a_favourite_shows_as_favourited_once_the_card_is_cached(client, learner, blog):
+    post = ItemFactory(sources=[blog.source])
+    timeline_of(client, learner)  # the card is cached now
+
+    client.post(reverse("feeds:item", args=[post.pk]), {"action": "favourite"})
+
+    li = item_html(timeline_of(client, learner), post)
+    assert 'value="unfavourite"' in li and 'aria-pressed="true"' in li and "★" in li
+
+
+def test_two_learners_see_their_own_state_on_the_same_cached_card(
+    client, learner, other_learner, blog, monkeypatch
+):
+    post = ItemFactory(sources=[blog.source], title="Shared post")
+    ItemState.objects.create(user=learner, item=post, is_read=True, is_saved=True)
+    rendered = []
+    monkeypatch.setattr(
+        cards, "render", lambda item, render=cards.render: rendered.append(item) or render(item)
+    )
+
+    mine = item_html(timeline_of(client, learner), post)
+    theirs = item_html(timeline_of(client, other_learner), post)
+
+    assert rendered == [post]  # once, for both
+    assert 'class="item is-read"' in mine and ">Saved<" in mine and ">Mark unread<" in mine
+    assert 'class="item"' in theirs and ">Save for later<" in theirs and ">Mark read<" in theirs
+    assert "Shared post" in mine and "Shared post" in theirs
+
+
+def test_a_hidden_post_never_shows_from_the_cache(client, learner, other_learner, blog):
+    moderated = ItemFactory(sources=[blog.source], title="Moderated post")
+    hidden_by_me = ItemFactory(sources=[blog.source], title="Post I hid")
+    body = timeline_of(client, learner)
+    assert "Moderated post" in body and "Post I hid" in body
+
+    Item.objects.filter(pk=moderated.pk).update(hidden=True)
+    client.post(reverse("feeds:item", args=[hidden_by_me.pk]), {"action": "hide"})
+
+    body = timeline_of(client, learner)
+    assert "Moderated post" not in body and "Post I hid" not in body
+    assert "Post I hid" in timeline_of(client, other_learner)
+
+
+def test_a_closed_groups_post_cached_for_a_member_stays_hidden_from_others(
+    client, learner, other_learner
+):
+    group = GroupFactory(privacy=Group.Privacy.CLOSED)
+    MembershipFactory(group=group, user=learner)
+    post = ItemFactory(platform="pln", group=group, title="Members only")
+    FollowedPerson.objects.create(user=other_learner, person=post.author)
+    assert "Members only" in timeline_of(client, learner)
+
+    assert "Members only" not in timeline_of(client, other_learner)
+
+
+def test_a_cached_card_holds_nothing_of_the_learner_nor_the_time_of_day(client, learner, blog):
+    post = ItemFactory(sources=[blog.source], published_at=timezone.now() - timedelta(minutes=5))
+    body = timeline_of(client, learner)
+
+    card = card_of(post)
+    assert "csrfmiddlewaretoken" not in card and "Mark read" not in card
+    assert learner.display_name not in card and "ago" not in card
+    assert "5\xa0minutes ago</time>" in item_html(body, post)
+
+
+def test_pages_need_no_hashtags_or_sources_once_cards_are_cached(
+    learner, blog, django_assert_num_queries
+):
+    ItemFactory(sources=[blog.source]).hashtags.add(HashtagFactory())
+    items = timeline.timeline_items(learner, TimelineFilter())
+    timeline.page(items, after=None, user=learner, with_cards=True)  # renders, caches
+
+    with django_assert_num_queries(1):  # the page, with the reading states
+        shown = timeline.page(items, after=None, user=learner, with_cards=True).items
+
+    assert cards.TIME_SLOT in shown[0].card
+
+
+def test_a_blog_followed_after_the_sidebar_was_cached_shows_at_once(client, learner, blog):
+    timeline_of(client, learner)
+    another = FollowedBlogFactory(user=learner).blog
+
+    body = timeline_of(client, learner)
+
+    assert f'href="?blog={another.pk}"' in body
+    assert 'Your blogs <span class="count">2</span>' in body
+
+
+def test_a_blogs_failed_update_shows_at_once_in_the_cached_sidebar(client, learner, blog):
+    blog.source.last_polled_at = blog.source.last_success_at = timezone.now()
+    blog.source.save()
+    assert "Updated " in timeline_of(client, learner)
+
+    blog.source.last_error = "The feed answered 500"
+    blog.source.save()
+
+    assert "Could not update: The feed answered 500" in timeline_of(client, learner)
+
+
+def test_a_large_hashtag_stream_is_filtered_like_a_small_one(learner, monkeypatch):
+    astronomy = HashtagFactory(name="astronomy")
+    blog = FollowedBlogFactory(user=learner).blog
+    stream = SourceFactory(platform="mastodon", hashtag=astronomy)
+    FollowedHashtag.objects.create(user=learner, hashtag=astronomy)
+    tagged = ItemFactory(sources=[blog.source])
+    tagged.hashtags.add(astronomy)
+    found = ItemFactory(platform="mastodon", sources=[stream])
+    ItemFactory(sources=[blog.source])  # neither
+    filters = TimelineFilter(tag="astronomy")
+
+    small = set(timeline.timeline_items(learner, filters))
+    monkeypatch.setattr(timeline, "LARGE_STREAM", 1)
+    large = set(timeline.timeline_items(learner, filters))
+
+    assert small == large == {tagged, found}
