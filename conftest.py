@@ -23,6 +23,15 @@ def _test_settings():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Every test starts with an empty cache (Redis under bin/test, on its own database so
+    that clearing it never touches the broker's queues)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def allow_simulator(settings, simulator):
     """Let sources.net reach the simulator (and nothing else private)."""

@@ -21,6 +21,7 @@ from sources.models import Blog, Hashtag, Topic
 
 TTL = 60 * 60  # seconds; an entry holds nothing that goes stale
 TEMPLATE = "feeds/_sidebar_blog.html"
+TEMPLATES = [TEMPLATE, "sources/_source_status.html"]  # what an entry's key digests
 
 
 def context(user, network: Follows) -> dict:
@@ -60,6 +61,8 @@ def blog_list(user) -> BlogList:
             pause_reason=F("source__pause_reason"),
         )
     )
+    for blog in rows:  # what sources/_source_status.html reads of a Source
+        blog["is_paused"] = blog["paused_at"] is not None
     keys = [_key(blog) for blog in rows]
     entries = cache.get_many(keys)
     missing = {key: blog for key, blog in zip(keys, rows, strict=True) if key not in entries}
@@ -84,4 +87,4 @@ def _render(blog: dict) -> SafeString:
 def _key(blog: dict) -> str:
     shown = {k: v for k, v in blog.items() if k != "last_polled_at"}
     digest = hashlib.sha256(repr(sorted(shown.items())).encode()).hexdigest()[:16]
-    return f"pln:blog:{cards.templates_digest(TEMPLATE)}:{blog['id']}:{digest}"
+    return f"pln:blog:{cards.templates_digest(*TEMPLATES)}:{blog['id']}:{digest}"

@@ -214,7 +214,8 @@ pln_services_start() {
 
     export DATABASE_URL="postgres://pln@127.0.0.1:$pg_port/pln"
     export CELERY_BROKER_URL="redis://127.0.0.1:$redis_port/0"
-    export REDIS_URL="redis://127.0.0.1:$redis_port/0"
+    # The cache on its own database: clearing it (every test does) must not empty the queues.
+    export REDIS_URL="redis://127.0.0.1:$redis_port/1"
     export PLN_TEST_SERVICES=1
 }
 
