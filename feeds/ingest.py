@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from feeds.models import Item, ItemHashtag, ItemSource, Person
 from feeds.sanitize import clean_html, plain_text, text_of_clean_html
-from feeds.upsert import upsert
+from feeds.upsert import select_in, upsert
 from sources.connectors.base import AuthorRecord, ItemRecord
 from sources.hashtags import display_form, find_in_text, normalise
 from sources.models import Hashtag, Source
@@ -37,7 +37,7 @@ ITEM_UPDATE_FIELDS = [
 ]  # fmt: skip
 # Part of every item's fingerprint: bump it when sanitising or normalising changes, so that
 # posts fetched again are stored anew under the new rules instead of skipped as unchanged.
-FINGERPRINT_VERSION = 1
+FINGERPRINT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -63,9 +63,9 @@ def store_items(source: Source, records: list[ItemRecord], *, now: datetime) -> 
     keys = [r.external_id for r in records]
     known = {
         key: (pk, digest)
-        for key, pk, digest in Item.objects.filter(
-            platform=platform, external_id__in=keys
-        ).values_list("external_id", "id", "content_hash")
+        for key, pk, digest in select_in(
+            Item, ["external_id", "id", "content_hash"], "external_id", keys, platform=platform
+        )
     }
     digests = {r.external_id: content_hash(r) for r in records}
     # A post stored before exactly as it is sent now, or a relayed copy of a stored post, is
@@ -111,18 +111,30 @@ def store_items(source: Source, records: list[ItemRecord], *, now: datetime) -> 
 
 def content_hash(record: ItemRecord) -> str:
     """A fingerprint of everything `store_items` would write for `record`: equal fingerprints
-    mean the stored item is already up to date."""
+    mean the stored item is already up to date.
+
+    Each part goes in with its length, so no two different records share the text that is
+    hashed.
+    """
     author = record.author
-    fields = (
-        FINGERPRINT_VERSION,
+    parts = [
+        str(FINGERPRINT_VERSION),
         record.url, record.title, record.html, record.text, record.base_url,
         record.published_at.isoformat() if record.published_at else "",
-        record.hashtags, record.media,
-        (author.external_id, author.name, author.handle, author.profile_url, author.avatar_url)
-        if author else (),
-        record.reply_count, record.like_count, record.repost_count,
-    )  # fmt: skip
-    return hashlib.blake2b(repr(fields).encode(), digest_size=16).hexdigest()
+        # The small parts together, as repr; the large strings (`repr` of 3 KB of HTML cost
+        # more than hashing it) as they are.
+        repr((
+            record.hashtags, record.media,
+            (author.external_id, author.name, author.handle, author.profile_url, author.avatar_url)
+            if author else (),
+            record.reply_count, record.like_count, record.repost_count,
+        )),
+    ]  # fmt: skip
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        digest.update(b"%d:" % len(part))
+        digest.update(part.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 def _item_row(
@@ -241,7 +253,7 @@ def _link_hashtags(records: list[ItemRecord], texts: list[str], item_ids: dict[s
 def hashtag_ids(wanted: dict[str, str]) -> dict[str, int]:
     """The ids of the hashtags named in `wanted` (name -> display form), adding those that
     are new. Most already exist, so they are looked up first: one query in the usual case."""
-    found = dict(Hashtag.objects.filter(name__in=wanted).values_list("name", "id"))
+    found = dict(select_in(Hashtag, ["name", "id"], "name", list(wanted)))
     missing = sorted(wanted.keys() - found.keys())
     if missing:
         stamp = connection.ops.adapt_datetimefield_value(timezone.now())

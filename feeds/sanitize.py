@@ -8,9 +8,11 @@ import html
 import re
 from contextvars import ContextVar
 from functools import lru_cache
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import nh3
+
+from sources.urljoin import urljoin
 
 TAGS = {
     "a", "abbr", "b", "blockquote", "br", "cite", "code", "dd", "del", "dl", "dt", "em",

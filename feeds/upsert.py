@@ -1,13 +1,15 @@
-"""One multi-row `INSERT ... ON CONFLICT` statement, written by hand for the hot path.
+"""The polling hot path's two statements, written by hand: a multi-row `INSERT ... ON
+CONFLICT`, and a lookup by a list of keys.
 
-Django's `bulk_create(update_conflicts=True)` builds the same statement, but building it (one
+Django's `bulk_create(update_conflicts=True)` builds the same insert, but building it (one
 model instance and one prepared value per field and row) cost as much as PostgreSQL running
-it. Both PostgreSQL and SQLite (3.35+) accept this SQL, `RETURNING` included.
+it; building `filter(key__in=...).values_list(...)` cost four times running it (0.5 ms).
+Both PostgreSQL and SQLite (3.35+) accept this SQL, `RETURNING` included.
 """
 
 from collections.abc import Sequence
 
-from django.db import connection
+from django.db import connection, models
 
 MAX_PARAMETERS = 30_000  # below SQLite's and PostgreSQL's limits on one statement's parameters
 
@@ -46,4 +48,29 @@ def upsert(
             cursor.execute(sql, [value for row in chunk for value in row])
             if returning:
                 found += cursor.fetchall()
+    return found
+
+
+def select_in(
+    model: type[models.Model],
+    columns: Sequence[str],
+    key: str,
+    values: Sequence[object],
+    **equal: object,
+) -> list[tuple]:
+    """`model.objects.filter(**equal, <key>__in=values).values_list(*columns)`, for plain
+    columns whose values are already in database form."""
+    quote = connection.ops.quote_name
+    # Identifiers come from our models and are quoted; every value is a parameter.
+    head = f"SELECT {', '.join(map(quote, columns))} FROM {quote(model._meta.db_table)} WHERE "  # noqa: S608
+    head += "".join(f"{quote(column)} = %s AND " for column in equal)
+    found: list[tuple] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), MAX_PARAMETERS):
+            chunk = list(values[start : start + MAX_PARAMETERS])
+            cursor.execute(
+                f"{head}{quote(key)} IN ({', '.join(['%s'] * len(chunk))})",
+                [*equal.values(), *chunk],
+            )
+            found += cursor.fetchall()
     return found

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from time import struct_time
 from typing import Any
@@ -33,6 +34,7 @@ from feedparser.util import FeedParserDict
 from lxml import etree
 
 from sources.connectors.base import ConnectorError
+from sources.urljoin import shortcut
 
 ENTITIES_REFUSED = "The feed declares XML entities, which PLN Hub refuses."
 TOO_DEEP = "The feed is nested too deeply (or is too large) to read safely."
@@ -88,12 +90,6 @@ _ELEMENT = re.compile(rb"<\w")
 _ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _QUERY_ENTITY = re.compile("&([A-Za-z0-9_]+);")
 _QUOTE = {'"': "&quot;"}
-# An absolute http(s) URL that urljoin would hand back unchanged whatever the base: lower-case
-# scheme, plain ASCII host, no whitespace or controls, no empty query or fragment.
-_PLAIN_URL = re.compile(
-    r"https?://[A-Za-z0-9.\-_~%!$&'()*+,;=:@]+(?:/[^\x00-\x20?#]*)?"
-    r"(?:\?[^\x00-\x20#]+)?(?:#[^\x00-\x20]+)?"
-)
 
 
 class Unsupported(Exception):
@@ -174,20 +170,15 @@ _OTHER_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):(?!//)")
 _HTTP = ("http://", "https://")
 
 
-def is_plain_url(url: str) -> bool:
-    """True if `url` is an absolute http(s) URL that `urljoin(any_base, url)` returns as is."""
-    return _PLAIN_URL.fullmatch(url) is not None
-
-
 def join(base: str, url: str) -> str:
-    """feedparser's `_urljoin(base, url)`, without the work when `url` is already plain, or
-    has another scheme than an http(s) base (`tag:`, `urn:`: urljoin returns those as is)."""
-    if _PLAIN_URL.fullmatch(url):
-        return url
+    """feedparser's `_urljoin(base, url)`, without the work when `url` is already plain or a
+    path from the root (`sources.urljoin`), or has another scheme than an http(s) base (`tag:`,
+    `urn:`: urljoin returns those as is)."""
     scheme = _OTHER_SCHEME.match(url)
     if scheme and scheme[1].lower() not in ("http", "https") and base.startswith(_HTTP):
         return url
-    return _urljoin(base, url)
+    found = shortcut(base, url)  # feedparser's fix-ups change neither kind of URL
+    return _urljoin(base, url) if found is None else found
 
 
 def _enforce_href(attrs: dict[str, str]) -> None:
@@ -300,10 +291,7 @@ class _Reader:
         if key == "feed":
             self._channel(root, base, 1, feed, entries)
             return feed, entries
-        for child in root:
-            child_key, _ = self.key(child)
-            child_attrs = _attributes(child)
-            child_base = self.base(base, child_attrs)
+        for child, child_key, child_attrs, child_base in self._children(root, base):
             if child_key == "channel":
                 if "lastmod" in child_attrs or "href" in child_attrs:
                     raise Unsupported("CDF channel")
@@ -382,6 +370,21 @@ class _Reader:
             found = self._keys[tag] = (f"{prefix}_{local}" if prefix else local, bool(prefix))
         return found
 
+    def _children(self, element: Any, base: str) -> Iterator[tuple[Any, str, dict, str]]:
+        """(child, key, attributes, base URI) for each child of `element`, `key` and
+        `base` as `key()` and `base()` give them; the usual child, of a known tag and without
+        attributes, without calling either."""
+        keys = self._keys
+        plain_base = self.base(base, {})
+        for child in element:
+            found = keys.get(child.tag)
+            key = found[0] if found is not None else self.key(child)[0]
+            if child.keys():
+                attrs = _attributes(child)
+                yield child, key, attrs, self.base(base, attrs)
+            else:
+                yield child, key, {}, plain_base
+
     def base(self, current: str, attrs: dict[str, str]) -> str:
         given = attrs.get("xml:base", attrs.get("base")) if attrs else None
         pair = (current, given or current)
@@ -397,10 +400,7 @@ class _Reader:
     # --- the feed --------------------------------------------------------------------------
 
     def _channel(self, container: Any, base: str, depth: int, feed: dict, entries: list) -> None:
-        for child in container:
-            key, _ = self.key(child)
-            attrs = _attributes(child)
-            child_base = self.base(base, attrs)
+        for child, key, attrs, child_base in self._children(container, base):
             if key in ("item", "entry"):
                 entries.append(self._entry(child, attrs, child_base, depth + 1))
             elif key in TITLE:
@@ -467,10 +467,7 @@ class _Reader:
         if attrs.get("rdf:about"):
             entry["id"] = attrs["rdf:about"]
         has_content = False
-        for child in element:
-            key, _ = self.key(child)
-            child_attrs = _attributes(child)
-            child_base = self.base(base, child_attrs)
+        for child, key, child_attrs, child_base in self._children(element, base):
             if key in TITLE:
                 stored, value = self._title(child, child_attrs, depth + 1)
                 if stored:
