@@ -91,12 +91,28 @@ def plain_text(fragment: str, *, limit: int | None = None) -> str:
     """Markup stripped, entities decoded, whitespace collapsed: for titles, names, previews."""
     if _NEEDS_PARSING.search(fragment):
         fragment = html.unescape(_TEXT_CLEANER.clean(fragment))
-    text = " ".join(fragment.split())  # split() and regex \s agree on what whitespace is
+    text = _collapse_whitespace(fragment)
     return text[:limit] if limit else text
 
 
 def text_of_clean_html(cleaned: str, *, limit: int | None = None) -> str:
     """`plain_text(cleaned)` for HTML that `clean_html` returned, without parsing it again:
     its tags are dropped as nh3 wrote them, its entities decoded, its whitespace collapsed."""
-    text = " ".join(html.unescape(_WRITTEN_TAG.sub("", cleaned)).split())
+    text = _collapse_whitespace(html.unescape(_WRITTEN_TAG.sub("", cleaned)))
     return text[:limit] if limit else text
+
+
+# ASCII whitespace (as str.split() sees it) other than the space and the newline.
+_OTHER_ASCII_SPACE = ("\t", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
+
+
+def _collapse_whitespace(text: str) -> str:
+    """`" ".join(text.split())`: runs of whitespace made one space, none at the ends. Text
+    whose only whitespace is spaces and newlines (most posts) is done with replace(), which
+    is twice as fast as making a list of its words."""
+    if text.isascii() and not any(space in text for space in _OTHER_ASCII_SPACE):
+        text = text.replace("\n", " ")
+        while "  " in text:
+            text = text.replace("  ", " ")
+        return text.strip()
+    return " ".join(text.split())

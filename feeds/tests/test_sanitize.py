@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from feeds.sanitize import clean_html, plain_text
+from feeds.sanitize import clean_html, plain_text, text_of_clean_html
 from simulator.server import Simulator
 from sources.connectors import rss
 from sources.connectors.base import Target
@@ -191,3 +191,15 @@ def test_the_hostile_feeds_plain_fields_keep_no_markup(allow_simulator: Simulato
     assert authors == {"Eve"}
     assert tags - {""} == {"reading"}
     assert plain_text(result.title) == "Hostile blog"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a  b", " a\nb ", "a\n\n\nb", "a\tb", "a\r\nb", "a\x0bb\x1cc", "caf\u00e9 \u00a0 x",
+        "\u2003a\u3000b", "", " ", "a" * 9 + "    " * 9 + "b",
+    ],
+)  # fmt: skip
+def test_whitespace_collapses_as_split_and_join_would(text: str) -> None:
+    assert plain_text(text) == " ".join(text.split())
+    assert text_of_clean_html(text) == " ".join(text.split())
