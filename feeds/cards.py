@@ -5,30 +5,30 @@ each learner's own part around it (reading state, action forms).
 Only rendering is cached, never visibility: cards are looked up for items that the
 timeline's queries already chose for the learner. A card is keyed by the item's id, its
 `updated_at` (ingest moves it whenever it writes a post anew, so an edited post gets a new
-card), its author's `updated_at` and a digest of the card templates; what a key does not
-cover (a blog renamed, a Source that finds the post later) lasts at most TTL. The relative
-time ("3 minutes ago") is filled in per request, in the card's time slot.
+card), its author's `updated_at` and a digest of the code that writes it (`feeds.item_html`);
+what a key does not cover (a blog renamed, a Source that finds the post later) lasts at most
+TTL. The relative time ("3 minutes ago") is filled in per request, in the card's time slot.
 """
 
 import hashlib
 from datetime import datetime
 from functools import cache
+from pathlib import Path
 
-from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.core.cache import cache as django_cache
 from django.db.models import F, Prefetch, QuerySet
-from django.template.loader import get_template, render_to_string
+from django.template.loader import get_template
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
+from feeds import item_html
 from feeds.models import Item
+from feeds.relative_time import ago
 from sources.models import Hashtag, Source
 
 TTL = 60 * 60  # seconds
-TEMPLATES = ["feeds/_item_card.html", "feeds/_media.html"]
-# Where the relative time goes. Everything before it in a card is autoescaped text, so its
-# first occurrence is always the slot.
-TIME_SLOT = mark_safe("<!--pln:time-->")  # noqa: S308 (a constant)
+# Where the relative time goes (`feeds.item_html`).
+TIME_SLOT = mark_safe(item_html.TIME_SLOT)  # noqa: S308 (a constant)
 # What the learner's part of `_item.html` and the card key read; the rest stays in the table.
 WRAPPER_FIELDS = ["published_at", "updated_at", "url", "title"]
 
@@ -58,12 +58,12 @@ def attach(items: list[Item]) -> None:
 def render(item: Item) -> SafeString:
     """The card of `item` (with its author, hashtags and sources), its time slot unfilled.
     Rendered without the request: nothing of the learner can end up in it."""
-    return render_to_string(TEMPLATES[0], {"item": item, "time_slot": TIME_SLOT})
+    return item_html.card(item)
 
 
-def with_time(card: str, published_at: datetime) -> SafeString:
-    """`card` showing `published_at` as a relative time, as of now."""
-    relative = conditional_escape(naturaltime(published_at))
+def with_time(card: str, moment: datetime, now: datetime | None = None) -> SafeString:
+    """`card` showing `moment` as a relative time, as of `now` (default: now)."""
+    relative = conditional_escape(ago(moment, now))
     return mark_safe(card.replace(TIME_SLOT, relative, 1))  # noqa: S308 (cards are rendered HTML)
 
 
@@ -81,11 +81,15 @@ def _full_items(pks) -> dict[int, Item]:
 
 def _key(item: Item) -> str:
     author, updated = _stamp(item.author_updated_at), _stamp(item.updated_at)
-    return f"pln:card:{templates_digest(*TEMPLATES)}:{item.pk}:{updated}:{author}"
+    return f"pln:card:{_VERSION}:{item.pk}:{updated}:{author}"
 
 
 def _stamp(moment: datetime | None) -> str:
     return f"{moment.timestamp():.6f}" if moment else "-"
+
+
+# Changes with the code that writes cards: a deploy never serves cards of the old code.
+_VERSION = hashlib.sha256(Path(item_html.__file__).read_bytes()).hexdigest()[:12]
 
 
 @cache

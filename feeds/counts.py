@@ -4,8 +4,13 @@ A count looks at the last 30 days only (as feed readers do) and is shown as "99+
 Every count comes from one statement, whatever the number of hashtags and topics: the
 learner's recent unread items (visible, not hidden by them) are gathered once, and joined
 with the links of their hashtags, of those hashtags' streams and of their topics' blogs, and
-with their topics' people; each count is then the size of a set. Counts are cached per
-learner for a minute; a reading action clears them.
+with their topics' people; each count is then the size of a set.
+
+Counting takes ~120 ms of PostgreSQL for a busy learner, too long for a page. So pages never
+count: they show the counts last made (`last_counts`, kept for a day) and, when those are
+older than TTL or a reading action made them stale (`forget`), ask for fresh ones after
+they load (`feeds.views.sidebar_counts`, by htmx; a link without JavaScript), which is what
+counts (`unread_counts`).
 """
 
 from collections import defaultdict
@@ -22,25 +27,42 @@ from sources.models import Hashtag, Source
 
 WINDOW = timedelta(days=30)
 CAP = 100
-TTL = 60  # seconds
+TTL = 60  # seconds the counts are fresh
+KEEP = 24 * 60 * 60  # seconds the last counts are shown while fresh ones are made
+
+Counts = dict[str, dict[str, int]]
 
 
 def _key(user) -> str:
     return f"pln:unread:{user.pk}"
 
 
-def unread_counts(user) -> dict[str, dict[str, int]]:
-    """{"topics": {slug: n}, "hashtags": {name: n}}; n is at most CAP."""
-    counts = cache.get(_key(user))
-    if counts is None:
-        counts = _count(user)
-        cache.set(_key(user), counts, TTL)
-    return counts
+def _fresh_key(user) -> str:
+    return f"pln:unread:fresh:{user.pk}"
+
+
+def unread_counts(user) -> Counts:
+    """{"topics": {slug: n}, "hashtags": {name: n}}, fresh (counted now unless counted in the
+    last TTL seconds and not made stale since); n is at most CAP."""
+    found, fresh = last_counts(user)
+    if found is None or not fresh:
+        found = _count(user)
+        cache.set(_key(user), found, KEEP)
+        cache.set(_fresh_key(user), True, TTL)
+    return found
+
+
+def last_counts(user) -> tuple[Counts | None, bool]:
+    """The counts last made for `user` (None: none in the last KEEP seconds), and whether
+    they are fresh. Never counts: one cache round trip."""
+    found = cache.get_many([_key(user), _fresh_key(user)])
+    return found.get(_key(user)), _fresh_key(user) in found
 
 
 def forget(user) -> None:
-    """Drop `user`'s cached counts (after they read, hide or follow something)."""
-    cache.delete(_key(user))
+    """Make `user`'s counts stale (after they read, hide or follow something): pages show
+    them until fresh ones are made."""
+    cache.delete(_fresh_key(user))
 
 
 def _count(user) -> dict[str, dict[str, int]]:

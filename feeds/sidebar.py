@@ -1,5 +1,5 @@
-"""The timeline's sidebar: the learner's topics and hashtags with their unread counts, and
-their blogs with how each one's last update went.
+"""The timeline's sidebar: the learner's topics and hashtags with their unread counts (as last
+made: `feeds.counts`), and their blogs with how each one's last update went.
 
 Rendering 50 blogs cost 15-25 ms a page on bench/run-dashboard, so each blog's entry is
 rendered once and cached for every learner who follows it, under a digest of all it shows
@@ -27,12 +27,18 @@ TEMPLATES = [TEMPLATE, "sources/_source_status.html"]  # what an entry's key dig
 def context(user, network: Follows) -> dict:
     """What the sidebar shows `user`, whose network is `network` (`feeds.network.follows`)."""
     blogs = blog_list(user)
+    return network_context(user, network) | {"blogs": blogs, "waiting_for": blogs.waiting_for}
+
+
+def network_context(user, network: Follows) -> dict:
+    """The sidebar's topics and followed hashtags with the unread counts last made (none yet:
+    {}), and whether those are fresh (`feeds.counts.last_counts`; never counted here)."""
+    unread, fresh = counts.last_counts(user)
     return {
-        "blogs": blogs,
-        "waiting_for": blogs.waiting_for,
         "hashtags": list(Hashtag.objects.filter(followers__user=user).order_by("name")),
         "topics": list(Topic.objects.filter(pk__in=network.topics).order_by("name")),
-        "unread": counts.unread_counts(user),
+        "unread": unread or {},
+        "counts_fresh": fresh,
     }
 
 

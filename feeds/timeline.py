@@ -9,7 +9,7 @@ from django.db.models import Exists, FilteredRelation, OuterRef, Q, QuerySet, Su
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import IsNull
 
-from feeds import cards, search
+from feeds import cards, search, timeline_sql
 from feeds.filters import TimelineFilter
 from feeds.models import Item, ItemState, Person
 from feeds.network import Follows, follows
@@ -216,7 +216,40 @@ def page(
     items = cards.lean(items) if with_cards else cards.full(items)
     if user is not None:
         items = _with_states(items, user)
-    rows = list(items[: size + 1])
+    return _paged(list(items[: size + 1]), size, with_cards=with_cards)
+
+
+def timeline_page(
+    user,
+    filters: TimelineFilter,
+    *,
+    after: Cursor | None,
+    network: Follows | None = None,
+    size: int = PAGE_SIZE,
+) -> Page:
+    """One page of `user`'s timeline narrowed by `filters`, after `after`, each item with the
+    learner's reading state and its card: what `page(timeline_items(user, filters), ...,
+    user=user, with_cards=True)` gives, read by one hand-written statement on PostgreSQL
+    (`feeds.timeline_sql`; two with a tag filter). `network` is `follows(user)`, when the
+    caller has it."""
+    network = network or follows(user)
+    if not timeline_sql.applies(filters):
+        items = timeline_items(user, filters, network=network)
+        return page(items, after=after, size=size, user=user, with_cards=True)
+    tag = timeline_sql.tag_stream(filters.tag, large=LARGE_STREAM) if filters.tag else None
+    rows = timeline_sql.rows(
+        user,
+        network,
+        filters,
+        tag=tag,
+        after=(after.published_at, after.item_id) if after else None,
+        limit=size + 1,
+    )
+    return _paged(rows, size, with_cards=True)
+
+
+def _paged(rows: list[Item], size: int, *, with_cards: bool) -> Page:
+    """`rows` (up to `size` + 1, the one more telling that a next page exists) as a Page."""
     more = len(rows) > size
     rows = rows[:size]
     last = rows[-1] if more else None

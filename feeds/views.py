@@ -22,8 +22,7 @@ def timeline_view(request):
     filters = TimelineFilter.from_query(request.GET)
     after = timeline.Cursor.decode(request.GET.get("after"))
     network = follows(request.user)
-    items = timeline.timeline_items(request.user, filters, network=network)
-    page = timeline.page(items, after=after, user=request.user, with_cards=True)
+    page = timeline.timeline_page(request.user, filters, after=after, network=network)
     context = {
         "page": page,
         "filters": filters,
@@ -41,6 +40,19 @@ def timeline_view(request):
         "tag_form": FollowHashtagForm(),
     }
     return render(request, "feeds/timeline.html", context)
+
+
+@login_required
+def sidebar_counts(request):
+    """The sidebar's topics and hashtags with fresh unread counts: what a page whose counts
+    were stale asks for once loaded (htmx). Without JavaScript, a link: it counts, then goes
+    back to the timeline with the same filters."""
+    filters = TimelineFilter.from_query(request.GET)
+    counts.unread_counts(request.user)
+    if not request.htmx:
+        return HttpResponseRedirect(reverse("feeds:timeline") + filters.query_string())
+    context = sidebar.network_context(request.user, follows(request.user))
+    return render(request, "feeds/_sidebar_network.html", context | {"filters": filters})
 
 
 @login_required

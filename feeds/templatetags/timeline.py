@@ -1,14 +1,12 @@
-"""An item's card and the hidden fields of its forms, and links that keep the timeline's
-filters: "load more" and "mark all above read"."""
+"""Items (`feeds.item_html`: the cached card inside the learner's part), and links that keep
+the timeline's filters: "load more" and "mark all above read"."""
 
 from urllib.parse import urlencode
 
 from django import template
-from django.middleware.csrf import get_token
-from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
-from feeds import cards
+from feeds import cards, item_html
 from feeds.filters import TimelineFilter
 from feeds.timeline import Cursor
 
@@ -24,19 +22,19 @@ def item_card(item) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def form_fields(context, filters: TimelineFilter | None = None) -> SafeString:
-    """The hidden fields that an item's form repeats on every item of a page: the CSRF
-    token and the page to come back to, or with `filters` the filters (for "mark this and
-    all above read"). Built once per request and reused."""
+def item_entry(context, item) -> SafeString:
+    """One item of a list: its card inside the learner's part (reading state, action forms;
+    "mark this and all above read" when the context has `filters` and `mark_read_url`). The
+    forms' hidden fields are built once per request."""
     request = context["request"]
-    built = vars(request).setdefault("_pln_form_fields", {})
-    if filters not in built:
-        fields = {"csrfmiddlewaretoken": get_token(request)}
-        fields |= filters.as_params() if filters else {"next": request.get_full_path()}
-        built[filters] = format_html_join(
-            "", '<input type="hidden" name="{}" value="{}">', fields.items()
-        )
-    return built[filters]
+    filters, mark_read_url = context.get("filters"), context.get("mark_read_url") or ""
+    built = vars(request).setdefault("_pln_item_forms", {})
+    forms = built.get((filters, mark_read_url))
+    if forms is None:
+        forms = item_html.Forms.for_request(request, filters, mark_read_url)
+        built[filters, mark_read_url] = forms
+    cursor = Cursor(item.published_at, item.pk).encode()
+    return item_html.item(item, item_card(item), forms, cursor)
 
 
 @register.simple_tag
@@ -44,12 +42,6 @@ def more_url(filters: TimelineFilter | None, cursor: Cursor) -> str:
     """`?<the filters>&after=<cursor>`: the next page of the same view."""
     params = filters.as_params() if filters else {}
     return "?" + urlencode({**params, "after": cursor.encode()})
-
-
-@register.filter
-def cursor_of(item) -> str:
-    """The keyset position of `item`, as "mark this and all above read" sends it."""
-    return Cursor(item.published_at, item.pk).encode()
 
 
 @register.filter
