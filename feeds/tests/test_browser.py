@@ -25,6 +25,7 @@ def sign_in(page: Page, user) -> None:
     page.locator('input[name="password"]').fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
     expect(page.get_by_role("heading", name="Your learning timeline")).to_be_visible()
+    page.wait_for_load_state()  # the keyboard shortcuts are bound once the scripts have run
 
 
 def follow(page: Page, address: str) -> None:

@@ -120,6 +120,7 @@ def test_f_s_and_m_act_on_the_focused_post_in_place(page, learner, posts, consol
 def test_o_opens_the_original_in_a_new_tab(page, context, learner, posts):
     sign_in(page, learner)
     page.keyboard.press("j")
+    expect(page.locator(f"#item-{posts[0].pk}")).to_be_focused()
 
     with context.expect_page() as opened:
         page.keyboard.press("o")
