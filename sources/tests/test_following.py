@@ -2,9 +2,16 @@ import pytest
 from django.db import IntegrityError
 from django.urls import reverse
 
-from sources.following import follow_blog
+from feeds import counts
+from feeds.tests.factories import ItemFactory
+from sources.following import follow_blog, follow_hashtag, unfollow_hashtag
 from sources.models import Blog, FollowedBlog, JoinRequest, Source
-from sources.tests.factories import FollowedBlogFactory, GroupFactory, SourceFactory
+from sources.tests.factories import (
+    FollowedBlogFactory,
+    GroupFactory,
+    HashtagFactory,
+    SourceFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -133,3 +140,17 @@ def test_a_wordpress_site_with_its_rest_api_off_is_read_through_its_feed(allow_s
 
     assert poll_source(source.pk) is Outcome.STORED
     assert Item.objects.filter(sources=source).exists()
+
+
+def test_a_hashtag_just_followed_is_counted_at_once_not_a_minute_later(learner):
+    hashtag = HashtagFactory(name="astronomy", display="Astronomy")
+    stream = SourceFactory(platform="mastodon", hashtag=hashtag)
+    for _ in range(2):
+        ItemFactory(platform="mastodon", sources=[stream])
+    assert counts.unread_counts(learner)["hashtags"] == {}  # counted, and fresh for a minute
+
+    follow_hashtag(learner, "#Astronomy")
+    assert counts.unread_counts(learner)["hashtags"] == {"astronomy": 2}
+
+    unfollow_hashtag(learner, hashtag)
+    assert counts.unread_counts(learner)["hashtags"] == {}
