@@ -12,16 +12,14 @@ TTL. The relative time ("3 minutes ago") is filled in per request, in the card's
 
 import hashlib
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 
 from django.core.cache import cache as django_cache
 from django.db.models import F, Prefetch, QuerySet
-from django.template.loader import get_template
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
-from feeds import item_html
+from feeds import card_sql, item_html
 from feeds.models import Item
 from feeds.relative_time import ago
 from sources.models import Hashtag, Source
@@ -41,14 +39,14 @@ def lean(items: QuerySet[Item]) -> QuerySet[Item]:
 def attach(items: list[Item]) -> None:
     """Set `item.card` on each of `items` (rows of `lean()`): from the cache when it holds
     the card of the item's current version, else rendered and cached. Items rendered here
-    are read again in full (author, hashtags, sources): three queries whatever their
-    number, none when every card was cached."""
+    are read again in full (author, hashtags, sources): one query whatever their number on
+    PostgreSQL (three elsewhere), none when every card was cached."""
     keys = {_key(item): item for item in items}
     cards = django_cache.get_many(list(keys))
     missing = {key: item.pk for key, item in keys.items() if key not in cards}
     if missing:
-        full = _full_items(missing.values())
-        rendered = {key: render(full[pk]) for key, pk in missing.items() if pk in full}
+        made = _render_many(list(missing.values()))
+        rendered = {key: made[pk] for key, pk in missing.items() if pk in made}
         django_cache.set_many(rendered, TTL)
         cards |= rendered
     for key, item in keys.items():
@@ -75,8 +73,12 @@ def full(items: QuerySet[Item]) -> QuerySet[Item]:
     )
 
 
-def _full_items(pks) -> dict[int, Item]:
-    return full(Item.objects.defer("text")).in_bulk(list(pks))  # the card shows the HTML
+def _render_many(pks: list[int]) -> dict[int, SafeString]:
+    """The cards of the items `pks`, by id: one query (`feeds.card_sql` on PostgreSQL)."""
+    if card_sql.applies():
+        return card_sql.render(pks)
+    items = full(Item.objects.defer("text")).in_bulk(pks)  # the card shows the HTML
+    return {pk: render(item) for pk, item in items.items()}
 
 
 def _key(item: Item) -> str:
@@ -90,11 +92,3 @@ def _stamp(moment: datetime | None) -> str:
 
 # Changes with the code that writes cards: a deploy never serves cards of the old code.
 _VERSION = hashlib.sha256(Path(item_html.__file__).read_bytes()).hexdigest()[:12]
-
-
-@cache
-def templates_digest(*names: str) -> str:
-    """Changes when one of these templates does: in a cache key, it keeps a deploy from
-    serving fragments of old templates."""
-    sources = "".join(get_template(name).template.source for name in names)
-    return hashlib.sha256(sources.encode()).hexdigest()[:12]

@@ -6,16 +6,21 @@ learner's recent unread items (visible, not hidden by them) are gathered once, a
 with the links of their hashtags, of those hashtags' streams and of their topics' blogs, and
 with their topics' people; each count is then the size of a set.
 
-Counting takes ~120 ms of PostgreSQL for a busy learner, too long for a page. So pages never
-count: they show the counts last made (`last_counts`, kept for a day) and, when those are
-older than TTL or a reading action made them stale (`forget`), ask for fresh ones after
-they load (`feeds.views.sidebar_counts`, by htmx; a link without JavaScript), which is what
-counts (`unread_counts`).
+Counting takes ~120 ms of PostgreSQL for a busy learner, too long for any request. So
+requests never count: a page shows the counts last made (`last_counts`, kept for a day) and,
+when those are older than TTL or a reading action made them stale (`forget`), asks for
+fresh ones once loaded (`feeds.views.sidebar_counts`, htmx). That request only reads the
+cache: it asks the worker for a count (`claim`, then `feeds.tasks.count_unread_task`, which
+calls `refresh`), at most one at a time per learner however many requests ask, and the page
+asks again shortly until the counts are fresh. Without JavaScript, a link counts in its
+request (`unread_counts`), a rare click.
 """
 
+import secrets
 from collections import defaultdict
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
@@ -29,6 +34,9 @@ WINDOW = timedelta(days=30)
 CAP = 100
 TTL = 60  # seconds the counts are fresh
 KEEP = 24 * 60 * 60  # seconds the last counts are shown while fresh ones are made
+# Seconds a count asked of the worker stops others being asked: longer than a count waits
+# and takes; if the worker lost it, the next request after this asks again.
+PENDING = 2 * 60
 
 Counts = dict[str, dict[str, int]]
 
@@ -41,6 +49,10 @@ def _fresh_key(user) -> str:
     return f"pln:unread:fresh:{user.pk}"
 
 
+def _pending_key(user) -> str:
+    return f"pln:unread:pending:{user.pk}"
+
+
 def unread_counts(user) -> Counts:
     """{"topics": {slug: n}, "hashtags": {name: n}}, fresh (counted now unless counted in the
     last TTL seconds and not made stale since); n is at most CAP."""
@@ -49,20 +61,49 @@ def unread_counts(user) -> Counts:
         found = _count(user)
         cache.set(_key(user), found, KEEP)
         cache.set(_fresh_key(user), True, TTL)
+        cache.delete(_pending_key(user))
     return found
 
 
 def last_counts(user) -> tuple[Counts | None, bool]:
     """The counts last made for `user` (None: none in the last KEEP seconds), and whether
-    they are fresh. Never counts: one cache round trip."""
-    found = cache.get_many([_key(user), _fresh_key(user)])
-    return found.get(_key(user)), _fresh_key(user) in found
+    they are fresh (made in the last TTL seconds, not made stale since, no newer count
+    asked for). Never counts: one cache round trip."""
+    keys = [_key(user), _fresh_key(user), _pending_key(user)]
+    found = cache.get_many(keys)
+    return found.get(keys[0]), keys[1] in found and keys[2] not in found
+
+
+def claim(user) -> str | None:
+    """When `user`'s counts are stale or missing and no count is being made for them: a
+    token for the count to make (pass it to `refresh`), which stops others being asked for
+    PENDING seconds. None otherwise. Never counts."""
+    if last_counts(user)[1]:
+        return None
+    token = secrets.token_hex(8)
+    return token if cache.add(_pending_key(user), token, PENDING) else None
+
+
+def refresh(user_id: int, *, token: str) -> None:
+    """Count the unread posts of the learner `user_id` now (no one: nothing) and store the
+    counts; they are fresh if nothing made them stale since `token` was claimed. Counting
+    twice stores the same counts, so a redelivered task does no harm."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return
+    if last_counts(user)[1]:
+        return  # counted since they were asked for (the no-JavaScript link, say)
+    cache.set(_key(user), _count(user), KEEP)
+    # `forget` drops the claim: counts begun before a reading action must not pass for fresh.
+    if cache.get(_pending_key(user)) == token:
+        cache.set(_fresh_key(user), True, TTL)
+        cache.delete(_pending_key(user))
 
 
 def forget(user) -> None:
     """Make `user`'s counts stale (after they read, hide or follow something): pages show
-    them until fresh ones are made."""
-    cache.delete(_fresh_key(user))
+    them until fresh ones are made; a count begun before is not taken as fresh."""
+    cache.delete_many([_fresh_key(user), _pending_key(user)])
 
 
 def _count(user) -> dict[str, dict[str, int]]:

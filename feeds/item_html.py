@@ -40,6 +40,14 @@ def escape(value) -> str:
 def card(item) -> SafeString:
     """The card of `item` (loaded with its author, hashtags and sources), its time slot
     unfilled. Nothing of a learner or a request goes into it."""
+    tags = [(tag.name, tag.display) for tag in item.hashtags.all()]
+    return card_of(item, tags=tags, via=_via(item))
+
+
+def card_of(item, *, tags: list[tuple[str, str]], via: str | None) -> SafeString:
+    """The card of `item` (loaded with its author), with its hashtags `tags` ((name,
+    display) pairs) and `via`, the name of where it was found (its first Source's blog, or
+    the Source; None: nowhere known)."""
     person = item.author
     pk = item.pk
     title, url = item.title, item.url
@@ -50,7 +58,7 @@ def card(item) -> SafeString:
         '<div class="byline">',
         f'<span class="author" id="item-{pk}-author">{_byline(person)}</span>',
         f'<span class="meta"><span class="badge badge-{escape(item.platform)}">'
-        f"{escape(platform)}</span> {_via(item)}· {_time(item.published_at)}",
+        f"{escape(platform)}</span> {_found_by(via)}· {_time(item.published_at)}",
     ]
     if person is not None and person.profile_url:
         head.append(
@@ -66,12 +74,11 @@ def card(item) -> SafeString:
     head.append(f'<div class="item-body">{item.safe_html}</div>')
     head.append(media(item))
     head.append('<footer class="item-foot">')
-    tags = item.hashtags.all()
     if tags:
         links = "".join(
-            f'<li><a class="tag" href="{_tag_url(get_script_prefix(), tag.name)}">'
-            f"#{escape(tag.display)}</a></li>"
-            for tag in tags
+            f'<li><a class="tag" href="{_tag_url(get_script_prefix(), name)}">'
+            f"#{escape(display)}</a></li>"
+            for name, display in tags
         )
         head.append(f'<ul class="tags" aria-label="Hashtags">{links}</ul>')
     if url:
@@ -199,12 +206,16 @@ def _byline(person) -> str:
     return link
 
 
-def _via(item) -> str:
+def _via(item) -> str | None:
     """Where the item was found: its first Source's blog, or the Source."""
     for source in item.sources.all():
         blog = getattr(source, "blog", None)
-        return f'<span class="via">{escape(blog if blog is not None else source)}</span> '
-    return ""
+        return str(blog if blog is not None else source)
+    return None
+
+
+def _found_by(via: str | None) -> str:
+    return f'<span class="via">{escape(via)}</span> ' if via is not None else ""
 
 
 def _time(moment) -> str:

@@ -2,26 +2,27 @@
 made: `feeds.counts`), and their blogs with how each one's last update went.
 
 Rendering 50 blogs cost 15-25 ms a page on bench/run-dashboard, so each blog's entry is
-rendered once and cached for every learner who follows it, under a digest of all it shows
-(a follow, an unfollow, a poll's outcome or a renamed blog show at once); its relative time
-("Updated 3 minutes ago") is filled in on every view, as in the items' cards.
+written once (`feeds.sidebar_html`) and cached for every learner who follows it, under a
+digest of all it shows (a follow, an unfollow, a poll's outcome or a renamed blog show at
+once); its relative time ("Updated 3 minutes ago") is filled in on every view, as in the
+items' cards.
 """
 
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.core.cache import cache
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
-from feeds import cards, counts
+from feeds import cards, counts, sidebar_html
 from feeds.network import Follows
 from sources.models import Blog, Hashtag, Topic
 
 TTL = 60 * 60  # seconds; an entry holds nothing that goes stale
-TEMPLATE = "feeds/_sidebar_blog.html"
-TEMPLATES = [TEMPLATE, "sources/_source_status.html"]  # what an entry's key digests
+# Changes with the code that writes entries: a deploy never serves entries of the old code.
+_VERSION = hashlib.sha256(Path(sidebar_html.__file__).read_bytes()).hexdigest()[:12]
 
 
 def context(user, network: Follows) -> dict:
@@ -38,6 +39,7 @@ def network_context(user, network: Follows) -> dict:
         "hashtags": list(Hashtag.objects.filter(followers__user=user).order_by("name")),
         "topics": list(Topic.objects.filter(pk__in=network.topics).order_by("name")),
         "unread": unread or {},
+        "counted": unread is not None,
         "counts_fresh": fresh,
     }
 
@@ -67,13 +69,13 @@ def blog_list(user) -> BlogList:
             pause_reason=F("source__pause_reason"),
         )
     )
-    for blog in rows:  # what sources/_source_status.html reads of a Source
+    for blog in rows:  # what a Source's status reads
         blog["is_paused"] = blog["paused_at"] is not None
     keys = [_key(blog) for blog in rows]
     entries = cache.get_many(keys)
     missing = {key: blog for key, blog in zip(keys, rows, strict=True) if key not in entries}
     if missing:
-        rendered = {key: _render(blog) for key, blog in missing.items()}
+        rendered = {key: sidebar_html.entry(blog) for key, blog in missing.items()}
         cache.set_many(rendered, TTL)
         entries |= rendered
     html = "".join(
@@ -86,11 +88,7 @@ def blog_list(user) -> BlogList:
     return BlogList(mark_safe(html), len(rows), waiting_for)  # noqa: S308 (rendered entries)
 
 
-def _render(blog: dict) -> SafeString:
-    return render_to_string(TEMPLATE, {"blog": blog, "time_slot": cards.TIME_SLOT})
-
-
 def _key(blog: dict) -> str:
     shown = {k: v for k, v in blog.items() if k != "last_polled_at"}
     digest = hashlib.sha256(repr(sorted(shown.items())).encode()).hexdigest()[:16]
-    return f"pln:blog:{cards.templates_digest(*TEMPLATES)}:{blog['id']}:{digest}"
+    return f"pln:blog:{_VERSION}:{blog['id']}:{digest}"

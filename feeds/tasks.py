@@ -4,6 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from feeds.counts import refresh as refresh_counts
 from feeds.polling import due_source_ids, poll_source, poll_sources
 from feeds.search_index import index_backlog
 
@@ -38,3 +39,11 @@ def index_search_task() -> int:
     """Make newly stored and edited posts searchable. Run by beat; each run takes at most
     PLN_SEARCH_INDEX_LIMIT items, so a large backlog (a first poll) is spread over runs."""
     return index_backlog(limit=settings.PLN_SEARCH_INDEX_LIMIT)
+
+
+# Idempotent: counting twice stores the same counts. A lost task costs only a delay: the
+# next page after `counts.PENDING` asks again.
+@shared_task(name="feeds.tasks.count_unread", acks_late=True)
+def count_unread_task(user_id: int, token: str) -> None:
+    """A learner's sidebar unread counts, asked for by a page that showed them stale."""
+    refresh_counts(user_id, token=token)

@@ -14,6 +14,7 @@ from feeds import counts, feed_keys, filter_labels, reading, sidebar, timeline
 from feeds.filters import PLATFORM_CHOICES, SHOW_CHOICES, TimelineFilter
 from feeds.models import Item
 from feeds.network import follows
+from feeds.tasks import count_unread_task
 from sources.forms import FollowBlogForm, FollowHashtagForm
 
 
@@ -44,15 +45,24 @@ def timeline_view(request):
 
 @login_required
 def sidebar_counts(request):
-    """The sidebar's topics and hashtags with fresh unread counts: what a page whose counts
-    were stale asks for once loaded (htmx). Without JavaScript, a link: it counts, then goes
-    back to the timeline with the same filters."""
+    """The sidebar's topics and hashtags with the unread counts last made: what a page whose
+    counts were stale asks for once loaded (htmx). It never counts: it asks the worker for a
+    count, once, and the fragment asks again shortly until the counts are fresh. Without
+    JavaScript, a link: it counts (a rare click), then goes back to the timeline with the
+    same filters."""
     filters = TimelineFilter.from_query(request.GET)
-    counts.unread_counts(request.user)
     if not request.htmx:
+        counts.unread_counts(request.user)
         return HttpResponseRedirect(reverse("feeds:timeline") + filters.query_string())
+    if token := counts.claim(request.user):
+        # Nothing to commit first: the count reads what earlier requests committed.
+        count_unread_task.delay(request.user.pk, token)
     context = sidebar.network_context(request.user, follows(request.user))
-    return render(request, "feeds/_sidebar_network.html", context | {"filters": filters})
+    return render(
+        request,
+        "feeds/_sidebar_network.html",
+        context | {"filters": filters, "asked": _asked(request)},
+    )
 
 
 @login_required
@@ -93,6 +103,14 @@ def mark_read(request):
     counts.forget(request.user)
     messages.success(request, f"Marked {marked} post{'' if marked == 1 else 's'} as read.")
     return HttpResponseRedirect(reverse("feeds:timeline") + filters.query_string())
+
+
+def _asked(request) -> int:
+    """How many times this page has asked for its counts (`asked`, sent by the fragment)."""
+    try:
+        return min(max(int(request.GET.get("asked", 0)), 0), 1000) + 1
+    except ValueError:
+        return 1
 
 
 def _back(request) -> HttpResponseRedirect:

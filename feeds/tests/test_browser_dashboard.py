@@ -9,11 +9,14 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from feeds import tasks
 from feeds.models import ItemState
 from feeds.search_index import index_backlog
+from feeds.tests.factories import ItemFactory
 from feeds.tests.test_browser import csp_violations, sign_in
 from sources.following import follow_blog
-from sources.models import FollowedBlog, Topic
+from sources.models import FollowedBlog, FollowedHashtag, Topic
+from sources.tests.factories import HashtagFactory, SourceFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -148,3 +151,27 @@ def test_an_opml_export_imports_into_another_learners_account(
         "blog__feed_url", flat=True
     )
     assert set(theirs) == mine
+
+
+def test_unread_counts_appear_once_the_worker_has_made_them_without_a_reload(
+    page, live_server, learner, monkeypatch, console_messages
+):
+    hashtag = HashtagFactory(name="astronomy", display="Astronomy")
+    FollowedHashtag.objects.create(user=learner, hashtag=hashtag)
+    stream = SourceFactory(platform="mastodon", hashtag=hashtag)
+    ItemFactory.create_batch(3, platform="mastodon", sources=[stream])
+    asked = []  # the counts asked of the worker, which here waits for the test
+    monkeypatch.setattr(tasks.count_unread_task, "delay", lambda *args: asked.append(args))
+    sign_in(page, learner)
+    sidebar = page.locator("#sidebar-network")
+
+    expect(sidebar.get_by_role("status")).to_have_text("Counting unread posts…")
+    page.wait_for_timeout(2500)  # it asks again meanwhile, but asks the worker once
+    assert len(asked) == 1
+    tasks.count_unread_task(*asked[0])  # the worker's turn
+
+    expect(sidebar.locator(".unread-count")).to_have_text("3 unread")
+    expect(sidebar.get_by_role("status")).to_have_count(0)
+    expect(sidebar).not_to_have_attribute("hx-get", re.compile(".*"))  # stopped asking
+    expect(page).to_have_url(f"{live_server.url}/")
+    assert len(asked) == 1 and csp_violations(console_messages) == []

@@ -9,12 +9,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from feeds import cards, timeline
+from feeds import card_sql, cards, timeline
 from feeds.filters import TimelineFilter
 from feeds.models import Item, ItemState
 from feeds.tests.factories import ItemFactory, PersonFactory
 from sources.models import FollowedHashtag, FollowedPerson, Group
 from sources.tests.factories import (
+    BlogFactory,
     FollowedBlogFactory,
     GroupFactory,
     HashtagFactory,
@@ -95,13 +96,15 @@ def test_two_learners_see_their_own_state_on_the_same_cached_card(
     ItemState.objects.create(user=learner, item=post, is_read=True, is_saved=True)
     rendered = []
     monkeypatch.setattr(
-        cards, "render", lambda item, render=cards.render: rendered.append(item) or render(item)
+        cards,
+        "_render_many",
+        lambda pks, render=cards._render_many: rendered.append(pks) or render(pks),
     )
 
     mine = item_html(timeline_of(client, learner), post)
     theirs = item_html(timeline_of(client, other_learner), post)
 
-    assert rendered == [post]  # once, for both
+    assert rendered == [[post.pk]]  # once, for both
     assert 'class="item is-read"' in mine and ">Saved<" in mine and ">Mark unread<" in mine
     assert 'class="item"' in theirs and ">Save for later<" in theirs and ">Mark read<" in theirs
     assert "Shared post" in mine and "Shared post" in theirs
@@ -193,3 +196,42 @@ def test_a_large_hashtag_stream_is_filtered_like_a_small_one(learner, monkeypatc
     large = set(timeline.timeline_items(learner, filters))
 
     assert small == large == {tagged, found}
+
+
+@pytest.mark.skipif(not card_sql.applies(), reason="PostgreSQL's statement")
+def test_cards_read_in_one_statement_are_those_the_orm_path_writes(django_assert_num_queries):
+    untitled = BlogFactory(title="", source__title="The feed's own title")
+    stream = SourceFactory(platform="mastodon", title="", hashtag=HashtagFactory(name="moon"))
+    tags = [HashtagFactory(name=name, display=name.title()) for name in ("zodiac", "apollo")]
+    with_all = ItemFactory(
+        sources=[untitled.source],
+        author=PersonFactory(name="Ada", handle="@ada", profile_url="https://x.example/ada"),
+        media=[{"type": "image", "url": "https://x.example/i.png", "alt": "A crater"}],
+    )
+    with_all.hashtags.add(*tags)
+    bare = ItemFactory(platform="mastodon", sources=[stream], author=None, title="", url="")
+    nowhere = ItemFactory(author=PersonFactory(name="", handle="", avatar_url=""))
+    pks = [with_all.pk, bare.pk, nowhere.pk]
+
+    with django_assert_num_queries(1):
+        from_sql = card_sql.render([*pks, 0])  # 0: an item deleted meanwhile
+
+    from_orm = {item.pk: cards.render(item) for item in cards.full(Item.objects.filter(pk__in=pks))}
+    assert from_sql == from_orm
+    # A blog without a title is named by its address, not by its feed's title.
+    assert f'<span class="via">{untitled.site_url}</span>' in from_sql[with_all.pk]
+    assert from_sql[with_all.pk].index("#Apollo") < from_sql[with_all.pk].index("#Zodiac")
+    assert f'<span class="via">{stream.url}</span>' in from_sql[bare.pk]
+
+
+def test_a_page_whose_cards_are_not_cached_reads_their_items_in_one_query(
+    learner, blog, django_assert_max_num_queries
+):
+    for n in range(12):
+        ItemFactory(sources=[blog.source]).hashtags.add(HashtagFactory(name=f"tag{n}"))
+    rows = list(cards.lean(Item.objects.all()))
+
+    with django_assert_max_num_queries(1 if card_sql.applies() else 3):
+        cards.attach(rows)
+
+    assert all(row.card for row in rows)
