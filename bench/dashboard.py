@@ -526,6 +526,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["PGOPTIONS"] = f"{os.environ.get('PGOPTIONS', '')} {timeout}".strip()
     connection.close()
 
+    speed_before = host_speed()
     started = time.monotonic()
     learners = make_learners(args.learners, rng)
     print(f"{len(learners)} learners logged in, cursors found in {time.monotonic() - started:.1f}s")
@@ -536,6 +537,7 @@ def main(argv: list[str] | None = None) -> int:
     figures = {
         "corpus": corpus(), "views": rows,
         "queries_per_page_size": queries_per_page_size(learners[0]), "load": None,
+        "host_speed_ms": [speed_before, host_speed()],
     }  # fmt: skip
     print_table(figures)
     if args.clients:
@@ -552,6 +554,20 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps(figures, indent=1))
     failures = sum(row["failures"] for row in rows) + (figures["load"] or {}).get("failures", 0)
     return 1 if failures else 0
+
+
+def host_speed() -> float:
+    """How long a fixed loop of plain Python takes here now, in ms (best of 5). This
+    machine's speed drifts by up to half with the load on its host, which nothing inside it
+    shows: compare runs whose loop took about as long."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
 
 
 def corpus() -> dict[str, int]:
@@ -581,6 +597,8 @@ def print_table(f: dict) -> None:
             verdict += f", {r['failures']} failed"
         print(f"{r['view']:<33}{r['requests']:>5}{ms['p50']:8.1f}{ms['p95']:8.1f}{ms['max']:8.1f}"
               f"{sql['p50']:9.1f}{queries:>9}  {verdict}")  # fmt: skip
+    before, after = f["host_speed_ms"]
+    print(f"host speed: a fixed Python loop took {before:.0f} ms before, {after:.0f} ms after")
     print("queries made by feeds.timeline.page(), by page size:")
     for name, by_size in f["queries_per_page_size"].items():
         print(f"    {name:<12}" + "".join(f"  size {size}: {n}" for size, n in by_size.items()))

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from sources.models import Blog, Source
-
 
 @dataclass(frozen=True)
 class Follows:
@@ -22,43 +20,49 @@ class Follows:
     groups: list[int]
 
 
-# One round trip for every list but the Sources: the ORM's four queries of OR'd subqueries
-# took 15-25 ms a page on bench/run-dashboard, mostly in building them. A learner's topics
-# are `feeds.timeline.my_topics`: their own, and the courses they take or coordinate. Named
-# parameters work on PostgreSQL and SQLite alike.
+# One round trip for every list: the ORM's queries of OR'd subqueries took 15-25 ms a page
+# on bench/run-dashboard, mostly in building them. A learner's topics are
+# `feeds.timeline.my_topics`: their own, and the courses they take or coordinate. The Sources
+# are those of the blogs and the hashtags' streams. Named parameters work on PostgreSQL and
+# SQLite alike.
 _FOLLOWS_SQL = """
 WITH topic AS (
     SELECT id FROM sources_topic WHERE owner_id = %(user)s
     UNION SELECT topic_id FROM sources_topic_members WHERE user_id = %(user)s
     UNION SELECT topic_id FROM sources_topic_coordinators WHERE user_id = %(user)s
+), hashtag AS (
+    SELECT hashtag_id AS id FROM sources_followedhashtag WHERE user_id = %(user)s
+    UNION SELECT hashtag_id FROM sources_topic_hashtags WHERE topic_id IN (SELECT id FROM topic)
+), blog AS (
+    SELECT blog_id AS id FROM sources_followedblog WHERE user_id = %(user)s
+    UNION SELECT blog_id FROM sources_topic_blogs WHERE topic_id IN (SELECT id FROM topic)
+), source AS (
+    SELECT source_id AS id FROM sources_blog WHERE id IN (SELECT id FROM blog)
+    UNION SELECT id FROM sources_source WHERE hashtag_id IN (SELECT id FROM hashtag)
+), person AS (
+    SELECT person_id AS id FROM sources_followedperson WHERE user_id = %(user)s
+    UNION SELECT person_id FROM sources_topic_people WHERE topic_id IN (SELECT id FROM topic)
 )
 SELECT 'topic', id FROM topic
-UNION SELECT 'hashtag', hashtag_id FROM sources_followedhashtag WHERE user_id = %(user)s
-UNION SELECT 'hashtag', hashtag_id FROM sources_topic_hashtags WHERE topic_id IN (SELECT id FROM topic)
-UNION SELECT 'blog', blog_id FROM sources_followedblog WHERE user_id = %(user)s
-UNION SELECT 'blog', blog_id FROM sources_topic_blogs WHERE topic_id IN (SELECT id FROM topic)
-UNION SELECT 'person', person_id FROM sources_followedperson WHERE user_id = %(user)s
-UNION SELECT 'person', person_id FROM sources_topic_people WHERE topic_id IN (SELECT id FROM topic)
-UNION SELECT 'group', group_id FROM sources_membership WHERE user_id = %(user)s
+UNION ALL SELECT 'hashtag', id FROM hashtag
+UNION ALL SELECT 'source', id FROM source
+UNION ALL SELECT 'person', id FROM person
+UNION ALL SELECT 'group', group_id FROM sources_membership WHERE user_id = %(user)s
 """  # noqa: E501
 
 
 def follows(user) -> Follows:
-    """What `user`'s timeline gathers, in two queries (`feeds.timeline.followed_items` and
+    """What `user`'s timeline gathers, in one query (`feeds.timeline.followed_items` and
     the sidebar use it)."""
-    found: dict[str, list[int]] = {k: [] for k in ("topic", "hashtag", "blog", "person", "group")}
+    found: dict[str, list[int]] = {k: [] for k in ("topic", "hashtag", "source", "person", "group")}
     with connection.cursor() as cursor:
         cursor.execute(_FOLLOWS_SQL, {"user": user.pk})
         for kind, pk in cursor.fetchall():
             found[kind].append(pk)
-    sources = (
-        Blog.objects.filter(pk__in=found["blog"]).order_by().values_list("source_id", flat=True)
-    )
-    streams = Source.objects.filter(hashtag__in=found["hashtag"]).values_list("pk", flat=True)
     return Follows(
         topics=found["topic"],
         hashtags=found["hashtag"],
-        sources=list(sources.union(streams)),
+        sources=found["source"],
         people=found["person"],
         groups=found["group"],
     )

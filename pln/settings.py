@@ -99,6 +99,9 @@ CACHES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Sessions read from the cache, written through to the database: no session query on a page
+# view, and no one signed out when the cache is flushed or restarted.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Accounts (django-allauth: email + password) ---------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -1,6 +1,6 @@
-"""What learners see when items' cards and their blog list come from the cache
-(feeds.cards, feeds.sidebar): always the current post, their own reading state, and only
-what they may see."""
+"""What learners see when items' cards come from the cache (feeds.cards), and in the sidebar's
+blog list (feeds.sidebar): always the current post and blog status, their own reading state,
+and only what they may see."""
 
 import re
 from datetime import timedelta
@@ -159,7 +159,7 @@ def test_pages_need_no_hashtags_or_sources_once_cards_are_cached(
     assert cards.TIME_SLOT in shown[0].card
 
 
-def test_a_blog_followed_after_the_sidebar_was_cached_shows_at_once(client, learner, blog):
+def test_a_blog_followed_after_a_page_was_shown_is_in_the_next_one(client, learner, blog):
     timeline_of(client, learner)
     another = FollowedBlogFactory(user=learner).blog
 
@@ -169,7 +169,7 @@ def test_a_blog_followed_after_the_sidebar_was_cached_shows_at_once(client, lear
     assert 'Your blogs <span class="count">2</span>' in body
 
 
-def test_a_blogs_failed_update_shows_at_once_in_the_cached_sidebar(client, learner, blog):
+def test_a_blogs_failed_update_shows_in_the_sidebar_at_once(client, learner, blog):
     blog.source.last_polled_at = blog.source.last_success_at = timezone.now()
     blog.source.save()
     assert "Updated " in timeline_of(client, learner)
