@@ -32,8 +32,9 @@ def timeline_view(request):
     }
     if request.htmx and after:
         return render(request, "feeds/_items.html", context)
-    context |= sidebar.context(request.user, network) | {
-        "active": _active_filters(filters, request.user),
+    context |= sidebar.context(request.user, network)
+    context |= {
+        "active": _active_filters(filters, request.user, context),
         "atom_url": feed_keys.personal_feed_url(request.user, filters, request=request),
         "platforms": PLATFORM_CHOICES,
         "shows": SHOW_CHOICES,
@@ -123,10 +124,12 @@ def _back(request) -> HttpResponseRedirect:
     return HttpResponseRedirect(target)
 
 
-def _active_filters(filters: TimelineFilter, user) -> list[tuple[str, str]]:
-    """(label, URL without this filter) for each filter set, for the removable chips."""
+def _active_filters(filters: TimelineFilter, user, sidebar: dict) -> list[tuple[str, str]]:
+    """(label, URL without this filter) for each filter set, for the removable chips; the
+    topics and hashtags the sidebar shows need no query."""
     timeline_url = reverse("feeds:timeline")
+    known = {"topics": sidebar["topics"], "hashtags": sidebar["hashtags"]}
     return [
         (text, timeline_url + filters.query_string(**{field: None}))
-        for field, text in filter_labels.labels(filters, user)
+        for field, text in filter_labels.labels(filters, user, **known)
     ]
