@@ -2,6 +2,7 @@
 the hashtags, blogs and people they follow or their topics gather, the Sources of those
 blogs and of those hashtags' streams, the groups they belong to, and their topics."""
 
+import functools
 from dataclasses import dataclass
 
 from django.db import connection
@@ -37,8 +38,8 @@ WITH topic AS (
     SELECT blog_id AS id FROM sources_followedblog WHERE user_id = %(user)s
     UNION SELECT blog_id FROM sources_topic_blogs WHERE topic_id IN (SELECT id FROM topic)
 ), source AS (
-    SELECT source_id AS id FROM sources_blog WHERE id IN (SELECT id FROM blog)
-    UNION SELECT id FROM sources_source WHERE hashtag_id IN (SELECT id FROM hashtag)
+    SELECT source_id AS id FROM sources_blog WHERE id {IN_BLOGS}
+    UNION SELECT id FROM sources_source WHERE hashtag_id {IN_HASHTAGS}
 ), person AS (
     SELECT person_id AS id FROM sources_followedperson WHERE user_id = %(user)s
     UNION SELECT person_id FROM sources_topic_people WHERE topic_id IN (SELECT id FROM topic)
@@ -49,6 +50,18 @@ UNION ALL SELECT 'source', id FROM source
 UNION ALL SELECT 'person', id FROM person
 UNION ALL SELECT 'group', group_id FROM sources_membership WHERE user_id = %(user)s
 """  # noqa: E501
+# PostgreSQL reads a few dozen blogs and streams by their indexes when given them as an array;
+# with IN (subquery) it scanned both tables whole (~1.4 ms of 2.5 on bench/run-dashboard).
+_IN = {
+    "postgresql": ("= ANY(ARRAY(SELECT id FROM blog))", "= ANY(ARRAY(SELECT id FROM hashtag))"),
+    "sqlite": ("IN (SELECT id FROM blog)", "IN (SELECT id FROM hashtag)"),
+}
+
+
+@functools.cache
+def _follows_sql(vendor: str) -> str:
+    in_blogs, in_hashtags = _IN.get(vendor, _IN["sqlite"])
+    return _FOLLOWS_SQL.replace("{IN_BLOGS}", in_blogs).replace("{IN_HASHTAGS}", in_hashtags)
 
 
 def follows(user) -> Follows:
@@ -56,7 +69,7 @@ def follows(user) -> Follows:
     the sidebar use it)."""
     found: dict[str, list[int]] = {k: [] for k in ("topic", "hashtag", "source", "person", "group")}
     with connection.cursor() as cursor:
-        cursor.execute(_FOLLOWS_SQL, {"user": user.pk})
+        cursor.execute(_follows_sql(connection.vendor), {"user": user.pk})
         for kind, pk in cursor.fetchall():
             found[kind].append(pk)
     return Follows(
