@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from feeds.tests.factories import ItemFactory
 from feeds.timeline import Cursor, followed_items, page, visible_items
-from sources.models import Group
+from sources.models import FollowedHashtag, Group, Topic
 from sources.tests.factories import (
     FollowedBlogFactory,
     GroupFactory,
@@ -172,3 +172,22 @@ def test_a_hashtag_page_shows_its_stream_to_anyone_and_says_where_it_comes_from(
 
 def test_an_unknown_hashtag_page_is_not_found(client):
     assert client.get(reverse("sources:hashtag", args=["nosuchtag"])).status_code == 404
+
+
+def test_filter_chips_name_the_learners_topic_and_hashtag(client, learner, other_learner):
+    astronomy = HashtagFactory(name="astronomy", display="Astronomy")
+    FollowedHashtag.objects.create(user=learner, hashtag=astronomy)
+    stars = Topic.objects.create(name="Stars at night", owner=learner)
+    secret = Topic.objects.create(name="Someone else's secret plans", owner=other_learner)
+    client.force_login(learner)
+    timeline = reverse("feeds:timeline")
+
+    mine = client.get(timeline, {"topic": stars.slug, "tag": "astronomy"}).content.decode()
+    theirs = client.get(timeline, {"topic": secret.slug, "tag": "comets"}).content.decode()
+
+    assert "<span>Topic: Stars at night</span>" in mine
+    assert "<span>#Astronomy</span>" in mine
+    # Another learner's private topic is named by the slug that was typed, never by its name.
+    assert f"<span>Topic: {secret.slug}</span>" in theirs
+    assert "secret plans" not in theirs
+    assert "<span>#comets</span>" in theirs  # a hashtag nobody follows yet
