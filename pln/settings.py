@@ -90,14 +90,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-# Redis when REDIS_URL is set (production, the test services), else one process's memory.
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-        if (REDIS_URL := env_str("REDIS_URL", ""))
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
-}
+# Redis when REDIS_URL is set (production, the test services). Else files in PLN_CACHE_DIR,
+# which bin/dev sets: its web server and worker must share a cache (the worker leaves the
+# learners' unread counts there). Else one process's memory.
+if REDIS_URL := env_str("REDIS_URL", ""):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+elif CACHE_DIR := env_str("PLN_CACHE_DIR", ""):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": CACHE_DIR,
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Sessions read from the cache, written through to the database: no session query on a page
 # view, and no one signed out when the cache is flushed or restarted.

@@ -58,3 +58,16 @@ def test_every_model_change_has_its_migration():
     result = run_manage("makemigrations", "--check", "--dry-run")
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_without_redis_the_web_server_and_worker_share_a_cache_in_pln_cache_dir(tmp_path):
+    """bin/dev runs them as separate processes: a count the worker leaves in the cache must
+    be what the web server reads."""
+    env = {"PLN_CACHE_DIR": str(tmp_path / "cache"), "PLN_VAR_DIR": str(tmp_path)}
+    cache = "from django.core.cache import cache; "
+
+    writer = run_manage("shell", "--no-imports", "-c", cache + "cache.set('k', 42, 60)", **env)
+    reader = run_manage("shell", "--no-imports", "-c", cache + "print(cache.get('k'))", **env)
+
+    assert writer.returncode == 0, writer.stderr
+    assert reader.stdout.strip() == "42", reader.stderr
