@@ -557,9 +557,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def host_speed() -> float:
-    """How long a fixed loop of plain Python takes here now, in ms (best of 5). This
-    machine's speed drifts by up to half with the load on its host, which nothing inside it
-    shows: compare runs whose loop took about as long."""
+    """How long a fixed loop of plain Python takes here now, in ms (best of 5): a rough sign
+    of this machine's speed, which drifts by up to half with the load on its host and which
+    nothing else inside it shows. PostgreSQL's share of a request drifts more than it."""
     best = float("inf")
     for _ in range(5):
         started = time.perf_counter()

@@ -18,6 +18,7 @@ request (`unread_counts`), a rare click.
 
 import secrets
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -162,8 +163,8 @@ def _recent_unread_links(
 
     One statement: the recent unread items are gathered once (an index-only scan of the
     window, migration feeds/0010) and joined with each link table, read from the lowest id
-    among them on (item, other) indexes. `+ 0` keeps PostgreSQL off the index on the
-    hashtag (or Source) alone, whose bitmap reads every link the hashtag ever had. Four ORM
+    among them on (item, other) indexes. `+ 0` keeps PostgreSQL off the index led by the
+    hashtag (or Source), whose bitmap read every link the hashtag ever had. Four ORM
     queries, each joining the links with the whole window, took ~550 ms for a learner on
     bench/run-dashboard; this, ~150.
     """
@@ -182,19 +183,21 @@ def _recent_unread_links(
         low AS (SELECT min(id) AS id FROM recent)
         SELECT 'hashtag', t.hashtag_id, t.item_id
             FROM feeds_item_hashtags t JOIN recent ON recent.id = t.item_id
-            WHERE t.item_id >= (SELECT id FROM low) AND t.hashtag_id + 0 IN ({_marks(hashtags)})
+            WHERE t.item_id >= (SELECT id FROM low)
+                AND t.hashtag_id + 0 IN ({placeholders(hashtags)})
         UNION ALL SELECT 'source', s.source_id, s.item_id
             FROM feeds_item_sources s JOIN recent ON recent.id = s.item_id
-            WHERE s.item_id >= (SELECT id FROM low) AND s.source_id + 0 IN ({_marks(sources)})
+            WHERE s.item_id >= (SELECT id FROM low)
+                AND s.source_id + 0 IN ({placeholders(sources)})
         UNION ALL SELECT 'person', recent.author_id, recent.id
-            FROM recent WHERE recent.author_id IN ({_marks(people)})
+            FROM recent WHERE recent.author_id IN ({placeholders(people)})
     """  # noqa: S608 (the ORM's SQL and placeholders; every value is a parameter)
     with connection.cursor() as cursor:
         cursor.execute(sql, [*recent_params, *hashtags, *sources, *people])
         return cursor.fetchall()
 
 
-def _marks(values: set[int]) -> str:
+def placeholders(values: Collection[int]) -> str:
     """Placeholders for an IN list of `values` (NULL, matching nothing, when empty)."""
     return ", ".join(["%s"] * len(values)) or "NULL"
 

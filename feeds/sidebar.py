@@ -48,8 +48,7 @@ UNION ALL SELECT 'topic', t.id, t.name, t.slug FROM sources_topic t WHERE t.id I
 def _hashtags_and_topics(user, topic_ids: list[int]) -> tuple[list[Hashtag], list[Topic]]:
     """The hashtags `user` follows and the topics `topic_ids`, each by name, with what the
     sidebar shows of them, in one query (two through the ORM cost ~1.5 ms more a page)."""
-    in_topics = ", ".join(["%s"] * len(topic_ids)) or "NULL"  # only placeholders
-    sql = _HASHTAGS_AND_TOPICS_SQL.replace("{in_topics}", in_topics)
+    sql = _HASHTAGS_AND_TOPICS_SQL.replace("{in_topics}", counts.placeholders(topic_ids))
     hashtags, topics = [], []
     with connection.cursor() as cursor:
         cursor.execute(sql, [user.pk, *topic_ids])
