@@ -5,8 +5,8 @@ their source and hashtag links, 5,000 Sources (90% blog feeds, 10% Mastodon and 
 hashtag streams), 500 hashtags, 2,000 people, and 1,000 learners who each follow ~50 blogs,
 ~10 hashtags and ~20 people, own one or two topics grouping some of those, and have read,
 starred, saved or hidden some of their blogs' posts. Texts come from a pool of 997 made-up
-paragraphs (copied in with COPY); each item has 300-500 characters of text and the same again
-as HTML, a third of what a real blog post weighs, to keep seeding to a few minutes.
+paragraphs (copied in with COPY); each item's HTML is one paragraph of 300-500 characters, a
+fifth of what a real blog post weighs, to keep seeding to a few minutes.
 
 Every "random" choice is a hash of the row's number (`bench_u`), so two runs seed the same
 corpus and each step can recompute what an earlier one chose (an item's source, say)
@@ -113,12 +113,12 @@ LATERAL (SELECT CASE WHEN p <= %(blog_authors)s THEN 'feed'
     ELSE 'bluesky' END AS platform) x
 """),
     ("items", """
-INSERT INTO feeds_item (id, platform, external_id, url, title, text, html, author_id,
+INSERT INTO feeds_item (id, platform, external_id, url, title, html, author_id,
     published_at, fetched_at, updated_at, media, reply_count, like_count, repost_count, hidden,
     content_hash)
 SELECT g, x.platform, x.url, x.url,
     CASE WHEN x.platform = 'feed' THEN t.title ELSE '' END,
-    t.text, '<p>' || t.text || '</p>',
+    '<p>' || t.text || '</p>',
     CASE WHEN x.platform = 'feed' THEN 1 + (x.source - 1) %% %(blog_authors)s
         WHEN x.platform = 'mastodon'
             THEN %(blog_authors)s + 1 + floor(x.masto_people * bench_u(g, 3) ^ 1.5)::int

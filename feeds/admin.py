@@ -22,7 +22,7 @@ class ItemHashtagInline(admin.TabularInline):
 class ItemAdmin(admin.ModelAdmin):
     list_display = ["__str__", "platform", "author", "published_at", "hidden"]
     list_filter = ["platform", "hidden", "published_at"]
-    search_fields = ["title", "text", "external_id", "url"]
+    search_fields = ["title", "html", "external_id", "url"]
     date_hierarchy = "published_at"
     raw_id_fields = ["author", "group", "posted_by"]
     inlines = [ItemHashtagInline]

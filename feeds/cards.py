@@ -77,7 +77,7 @@ def _render_many(pks: list[int]) -> dict[int, SafeString]:
     """The cards of the items `pks`, by id: one query (`feeds.card_sql` on PostgreSQL)."""
     if card_sql.applies():
         return card_sql.render(pks)
-    items = full(Item.objects.defer("text")).in_bulk(pks)  # the card shows the HTML
+    items = full(Item.objects.all()).in_bulk(pks)
     return {pk: render(item) for pk, item in items.items()}
 
 

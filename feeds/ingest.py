@@ -22,7 +22,7 @@ from sources.models import Hashtag, Source
 from sources.platforms import item_platform
 
 ITEM_COLUMNS = [
-    "platform", "external_id", "url", "title", "text", "html", "author_id", "published_at",
+    "platform", "external_id", "url", "title", "html", "author_id", "published_at",
     "fetched_at", "updated_at", "media", "reply_count", "like_count", "repost_count", "hidden",
     "content_hash",
 ]  # fmt: skip
@@ -33,7 +33,7 @@ PERSON_COLUMNS = [
 PERSON_UPDATE_FIELDS = ["name", "handle", "profile_url", "avatar_url", "updated_at"]
 # On a refetch everything but the first-seen times and the moderation flag is refreshed.
 ITEM_UPDATE_FIELDS = [
-    "url", "title", "text", "html", "author_id", "media", "updated_at",
+    "url", "title", "html", "author_id", "media", "updated_at",
     "reply_count", "like_count", "repost_count", "content_hash",
 ]  # fmt: skip
 # Part of every item's fingerprint: bump it when sanitising or normalising changes, so that
@@ -109,7 +109,7 @@ def store_items(source: Source, records: list[ItemRecord], *, now: datetime) -> 
         [(item_id, source.pk) for item_id in sorted(ids.values())],
         conflict=["item_id", "source_id"],
     )
-    _link_hashtags(changed, [row[ITEM_COLUMNS.index("text")] for row in rows], ids)
+    _link_hashtags(changed, [row[ITEM_COLUMNS.index("html")] for row in rows], ids)
     return StoreResult(stored=len(rows), new=len(set(keys) - known.keys()))
 
 
@@ -161,7 +161,6 @@ def _item_row(
         record.external_id,
         _http_url(record.url),
         plain_text(record.title, limit=500),
-        text_of_clean_html(html, limit=20_000),
         html,
         people.get(record.author.external_id) if record.author else None,
         stamp if published is now else to_sql(published),
@@ -230,13 +229,15 @@ def _upsert_people(
     return ids
 
 
-def _link_hashtags(records: list[ItemRecord], texts: list[str], item_ids: dict[str, int]) -> None:
-    """Link each item to its platform tags or categories and the hashtags in its text."""
+def _link_hashtags(records: list[ItemRecord], htmls: list[str], item_ids: dict[str, int]) -> None:
+    """Link each item to its platform tags or categories and the hashtags in its text
+    (`htmls`: the sanitised HTML, in which any "#" is written as itself)."""
     wanted: dict[str, str] = {}
     pairs: set[tuple[str, str]] = set()
     plain: dict[str, str] = {}  # a feed repeats its few tags on every post
-    for record, text in zip(records, texts, strict=True):
-        for tag in [*record.hashtags, *find_in_text(text)]:
+    for record, html in zip(records, htmls, strict=True):
+        in_text = find_in_text(text_of_clean_html(html)) if "#" in html else []
+        for tag in [*record.hashtags, *in_text]:
             text = plain.get(tag)
             if text is None:
                 text = plain[tag] = plain_text(tag)

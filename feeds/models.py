@@ -6,8 +6,10 @@ Group posts are Items too (platform `pln`), so one timeline query serves everyth
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
 
+from feeds.sanitize import text_of_clean_html
 from sources.platforms import Platform
 
 
@@ -53,7 +55,8 @@ class Item(models.Model):
     external_id = models.CharField(max_length=500)
     url = models.URLField(max_length=2000, blank=True)
     title = models.CharField(max_length=500, blank=True)
-    text = models.TextField(blank=True, help_text="Plain text, for search and previews.")
+    # Only the sanitised HTML is stored; its plain text (`text`) is derived when needed. The
+    # search index reads the HTML itself: PostgreSQL's text parser skips tags and entities.
     html = models.TextField(blank=True, help_text="Sanitised HTML, safe to show.")
     # No database foreign key, like the link tables below: checking it locked the author's
     # row once per stored post, and every poll of a one-author blog queued on that row.
@@ -102,6 +105,11 @@ class Item(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.text[:80] or self.external_id
+
+    @cached_property
+    def text(self) -> str:
+        """The HTML's plain text, for previews and titles of untitled posts."""
+        return text_of_clean_html(self.html)
 
     @property
     def safe_html(self) -> SafeString:

@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet, Subquery
 
 MAX_QUERY_CHARS = 200
-MAX_WORDS = 12  # SQLite: each word is one more LIKE over every title and text
+MAX_WORDS = 12  # SQLite: each word is one more match over every title and post
 # A search shows at most this many results: the newest matches, ranked by relevance, so that
 # a common word does not rank tens of thousands of posts.
 RESULTS_CAP = 1000
@@ -36,8 +36,8 @@ def clean(query: str) -> str:
 
 def matching(items: QuerySet, query: str) -> QuerySet:
     """`items` that match `query`: on PostgreSQL by full-text search (stemmed English, so
-    "galaxies" finds "galaxy"), elsewhere every word in the title or the text (and none of
-    the -words). Nothing matches a query with no letter or digit."""
+    "galaxies" finds "galaxy"), elsewhere every word in the title or the post's text (and
+    none of the -words). Nothing matches a query with no letter or digit."""
     query = clean(query)
     if not query:
         return items.none()
@@ -45,7 +45,9 @@ def matching(items: QuerySet, query: str) -> QuerySet:
         return items.filter(search_document__vector=_web_query(query))
     for token in query.split()[:MAX_WORDS]:
         for word in _WORD.findall(token):
-            found = Q(title__icontains=word) | Q(text__icontains=word)
+            # In the HTML, but not inside a tag: "strong" must not find every bold word.
+            outside_tags = rf"{re.escape(word)}(?![^<]*>)"
+            found = Q(title__icontains=word) | Q(html__iregex=outside_tags)
             items = items.exclude(found) if token.startswith("-") else items.filter(found)
     return items
 

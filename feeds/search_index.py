@@ -26,7 +26,7 @@ WITH batch AS (
     INSERT INTO feeds_searchdocument (item_id, vector)
     SELECT item.id,
            setweight(to_tsvector('english'::regconfig, item.title), 'A')
-           || setweight(to_tsvector('english'::regconfig, item.text), 'D')
+           || setweight(to_tsvector('english'::regconfig, item.html), 'D')
     FROM feeds_item AS item JOIN batch ON batch.item_id = item.id
     ORDER BY item.id
     ON CONFLICT (item_id) DO UPDATE SET vector = excluded.vector

@@ -2,6 +2,7 @@ import datetime
 
 import factory
 from django.utils import timezone
+from django.utils.html import escape
 
 from feeds.models import Item, Person
 
@@ -25,10 +26,12 @@ class ItemFactory(factory.django.DjangoModelFactory):
     platform = "feed"
     external_id = factory.Sequence(lambda n: f"blog.example.org|post-{n}")
     title = factory.Sequence(lambda n: f"Post {n}")
-    html = "<p>Body</p>"
-    text = "Body"
+    html = factory.LazyAttribute(lambda item: f"<p>{escape(item.text)}</p>")
     author = factory.SubFactory(PersonFactory)
     published_at = factory.Sequence(lambda n: timezone.now() - datetime.timedelta(minutes=n))
+
+    class Params:
+        text = "Body"  # the plain text of the default HTML
 
     @factory.post_generation
     def sources(obj, create, extracted, **kwargs):

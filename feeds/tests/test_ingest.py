@@ -179,6 +179,19 @@ def test_hashtags_written_in_the_text_are_linked_too():
     ]
 
 
+def test_hashtags_written_with_entities_count_and_links_do_not():
+    html = (
+        '<p>Tonight &#35;Astronomy and &num;Jupiter, <a href="https://example.org/#moons">'
+        "notes</a></p>"
+    )
+    store_items(SourceFactory(), [record(1, hashtags=[], html=html)], now=NOW)
+
+    assert sorted(Item.objects.get().hashtags.values_list("name", flat=True)) == [
+        "astronomy",
+        "jupiter",
+    ]
+
+
 def test_a_relayed_copy_never_rewrites_its_authors_profile():
     ada = AuthorRecord(external_id="blog.example.org|Ada", name="Ada Lovelace")
     store_items(SourceFactory(), [record(1, author=ada)], now=NOW)

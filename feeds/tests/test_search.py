@@ -79,6 +79,17 @@ def test_a_word_in_the_title_or_in_the_text_finds_the_post(learner):
     assert {item.pk for item in find(learner, "galaxy")} == {in_title.pk, in_text.pk}
 
 
+def test_the_words_of_the_markup_are_not_searched(learner):
+    jupiter = ItemFactory(
+        title="Tonight",
+        html='<p><strong>Jupiter</strong> rises at <a href="https://example.org/strong-winds">'
+        "nine</a>.</p>",
+    )
+
+    assert find(learner, "strong") == []
+    assert find(learner, "jupiter") == [jupiter]
+
+
 def test_every_word_has_to_appear(learner):
     both = ItemFactory(title="Galaxy survey", text="With a radio telescope.")
     ItemFactory(title="Galaxy survey", text="By eye.")
