@@ -6,6 +6,7 @@ Group posts are Items too (platform `pln`), so one timeline query serves everyth
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
 
@@ -86,8 +87,14 @@ class Item(models.Model):
     # post that has not changed is not written again.
     content_hash = models.CharField(max_length=32, blank=True, default="", editable=False)
     # Native posts written in a PLN Hub group.
+    # Both are empty on every polled post: their indexes (below) leave those out.
     group = models.ForeignKey(
-        "sources.Group", null=True, blank=True, on_delete=models.CASCADE, related_name="posts"
+        "sources.Group",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="posts",
+        db_index=False,
     )
     posted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -95,13 +102,24 @@ class Item(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="posts",
+        db_index=False,
     )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["platform", "external_id"], name="unique_item")
         ]
-        indexes = [models.Index(fields=["-published_at", "-id"], name="item_timeline_idx")]
+        indexes = [
+            models.Index(fields=["-published_at", "-id"], name="item_timeline_idx"),
+            models.Index(
+                fields=["group"], condition=Q(group__isnull=False), name="item_group_idx"
+            ),
+            models.Index(
+                fields=["posted_by"],
+                condition=Q(posted_by__isnull=False),
+                name="item_posted_by_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title or self.text[:80] or self.external_id
