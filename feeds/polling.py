@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Q
+from django.db.models import Field, Q
 from django.utils import timezone
 
 from feeds import read_caps
@@ -236,7 +236,29 @@ def record_success(source: Source, result: FetchResult, *, now: datetime, new_it
     source.last_error = source.pause_reason = ""
     source.last_polled_at = source.last_success_at = now
     source.claimed_until = source.paused_at = None
-    source.save(update_fields=POLL_STATE_FIELDS)
+    _save_poll_state(source)
+
+
+@functools.cache
+def _poll_state_update() -> tuple[str, list[Field]]:
+    fields = [Source._meta.get_field(name) for name in POLL_STATE_FIELDS]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    # Identifiers come from the model and are quoted; every value is a parameter.
+    sql = f"UPDATE {quote(Source._meta.db_table)} SET {assignments} WHERE id = %s"  # noqa: S608
+    return sql, fields
+
+
+def _save_poll_state(source: Source) -> None:
+    """`source.save(update_fields=POLL_STATE_FIELDS)`, in a statement built once: Django's
+    save spent ~0.3 ms building it on every poll. Raises DatabaseError, as save would, when
+    the Source is gone (deleted during its poll), so that the poll's items are not kept."""
+    sql, fields = _poll_state_update()
+    values = [field.get_db_prep_save(getattr(source, field.attname), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, source.pk])
+        if cursor.rowcount != 1:
+            raise DatabaseError(f"Source {source.pk} is gone; its poll is not stored.")
 
 
 def record_failure(source: Source, error: ConnectorError, *, now: datetime) -> None:

@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from feeds import polling
 from feeds.models import Item
 from feeds.polling import (
     Outcome,
@@ -245,6 +246,24 @@ def test_a_batch_mixes_failures_and_successes_without_losing_either(sim):
     bad.refresh_from_db()
     assert good.last_success_at and not good.last_error
     assert "HTTP 500" in bad.last_error and bad.claimed_until is None
+
+
+def test_a_source_deleted_during_its_poll_keeps_none_of_its_posts(sim, monkeypatch):
+    kept, deleted = feed_source(sim, 0), feed_source(sim, 1)
+    settle = polling.read_caps.settle
+
+    def delete_once_fetched(source, fetched, **kwargs):
+        if source.pk == deleted.pk:
+            Source.objects.filter(pk=deleted.pk).delete()  # a learner removes the blog
+        return settle(source, fetched, **kwargs)
+
+    monkeypatch.setattr(polling.read_caps, "settle", delete_once_fetched)
+
+    outcomes = poll_sources([kept.pk, deleted.pk])
+
+    assert [o.value for o in outcomes] == ["stored", "failed"]
+    assert Item.objects.count() == 5
+    assert set(Item.objects.values_list("sources", flat=True)) == {kept.pk}
 
 
 def test_a_round_with_nothing_new_reschedules_every_source_of_the_batch(sim):
