@@ -254,7 +254,7 @@ def _save_poll_state(source: Source) -> None:
     save spent ~0.3 ms building it on every poll. Raises DatabaseError, as save would, when
     the Source is gone (deleted during its poll), so that the poll's items are not kept."""
     sql, fields = _poll_state_update()
-    values = [field.get_db_prep_save(getattr(source, field.attname), connection) for field in fields]
+    values = [f.get_db_prep_save(getattr(source, f.attname), connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*values, source.pk])
         if cursor.rowcount != 1:
