@@ -111,9 +111,7 @@ class Item(models.Model):
         ]
         indexes = [
             models.Index(fields=["-published_at", "-id"], name="item_timeline_idx"),
-            models.Index(
-                fields=["group"], condition=Q(group__isnull=False), name="item_group_idx"
-            ),
+            models.Index(fields=["group"], condition=Q(group__isnull=False), name="item_group_idx"),
             models.Index(
                 fields=["posted_by"],
                 condition=Q(posted_by__isnull=False),
