@@ -1,4 +1,4 @@
-"""`urllib.parse.urljoin`, with its two everyday cases answered without its work.
+"""`urllib.parse.urljoin`, with its three everyday cases answered without its work.
 
 Every feed entry joins URLs (its link, the images and links in its post) and `urljoin`
 splits both URLs into six parts each time. The shortcuts here return exactly what it returns
@@ -20,6 +20,11 @@ PLAIN_URL = re.compile(
 # nothing it strips or splits off (whitespace, controls, ";", "?", "#"); dot segments, which
 # it removes, are ruled out by the caller.
 _ROOT_PATH = re.compile(r"/(?!/)[^\x00-\x20\x7f;?#]*")
+# A path relative to the base's directory that urljoin appends unchanged: no scheme (no ":"),
+# nothing it strips or splits off; "//" (which it collapses) and dot segments (which it
+# resolves) are ruled out by the caller.
+_RELATIVE_PATH = re.compile(r"[^/\x00-\x20\x7f;?#:][^\x00-\x20\x7f;?#:]*")
+_DOT_SEGMENT = re.compile(r"(?:^|/)\.\.?(?:/|$)")
 
 
 def is_plain_url(url: str) -> bool:
@@ -34,14 +39,19 @@ def urljoin(base: str, url: str) -> str:
 
 
 def shortcut(base: str, url: str) -> str | None:
-    """What `urljoin(base, url)` returns when `url` is a plain absolute http(s) URL or a
-    path from the root of a plain http(s) `base`; None for every other case."""
+    """What `urljoin(base, url)` returns when `url` is a plain absolute http(s) URL, or a
+    path from the root or from the directory of a plain http(s) `base`; None for every
+    other case."""
     if PLAIN_URL.fullmatch(url):
         return url
     if _ROOT_PATH.fullmatch(url) and "/." not in url:
         origin = _origin(base)
         if origin:
             return origin + url
+    elif _RELATIVE_PATH.fullmatch(url) and "//" not in url and not _DOT_SEGMENT.search(url):
+        directory = _directory(base)
+        if directory:
+            return directory + url
     return None
 
 
@@ -52,3 +62,16 @@ def _origin(base: str) -> str:
         return ""
     parts = urlsplit(base)
     return f"{parts.scheme}://{parts.netloc}"
+
+
+@lru_cache(maxsize=1024)
+def _directory(base: str) -> str:
+    """ "scheme://host/path/" of a plain http(s) `base` (its path up to the last "/"), if
+    urljoin keeps that path as it is (no dot segments, "//" or ";"), else ""."""
+    if not PLAIN_URL.fullmatch(base):
+        return ""
+    parts = urlsplit(base)
+    path = parts.path or "/"
+    if "//" in path or ";" in path or _DOT_SEGMENT.search(path):
+        return ""
+    return f"{parts.scheme}://{parts.netloc}{path[: path.rindex('/') + 1]}"

@@ -20,6 +20,7 @@ import io
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from functools import lru_cache
 from time import struct_time
 from typing import Any
 from xml.sax.saxutils import escape
@@ -73,6 +74,15 @@ HARMLESS = {
     "georss_box", "dc_contributor",
 }  # fmt: skip
 FEED_HARMLESS = HARMLESS | PUBLISHED | UPDATED | CATEGORY | DESCRIPTION | {"enclosure"}
+# How `_Reader._entry` reads each element of an entry, by handler key.
+_ENTRY_KINDS = {
+    **dict.fromkeys(TITLE, "title"), "link": "link", **dict.fromkeys(GUID, "guid"),
+    **dict.fromkeys(PUBLISHED, "published"), **dict.fromkeys(UPDATED, "updated"),
+    **dict.fromkeys(AUTHOR, "author"), **dict.fromkeys(CATEGORY, "category"),
+    "content": "content", "content_encoded": "content",
+    **dict.fromkeys(DESCRIPTION, "summary"), "summary": "summary",
+    "enclosure": "enclosure", "source": "source",
+}  # fmt: skip
 PASS_THROUGH = {"media_group", "media_content", "contributor"}  # containers, not text
 AUTHOR_PARTS = {"name": "name", "itunes_name": "name", "email": "email", "itunes_email": "email"}
 AUTHOR_LINKS = {"uri", "url", "homepage"}
@@ -136,10 +146,14 @@ def _tree(data: bytes) -> tuple[Any, list[tuple[str, str]]]:
 
 def _attributes(element: Any) -> dict[str, str]:
     """Attributes keyed as feedparser's strict parser keys them (lower-cased; known namespaces
-    as "prefix:name", then every attribute again under its bare name), rel/type lower-cased."""
+    as "prefix:name", then every attribute again under its bare name), rel/type lower-cased.
+    A new dict each time: callers change it."""
     items = element.items()
-    if not items:
-        return {}
+    return dict(_keyed_attributes(tuple(items))) if items else {}
+
+
+@lru_cache(maxsize=1024)  # a feed repeats the same few (type="html", rel="alternate", ...)
+def _keyed_attributes(items: tuple[tuple[str, str], ...]) -> dict[str, str]:
     attrs = {}
     for name, value in items:
         if name[0] == "{":
@@ -242,6 +256,7 @@ _RFC822 = re.compile(
 _W3DTF = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:Z|([+-])(\d\d):(\d\d))")
 
 
+@lru_cache(maxsize=256)  # an Atom entry's published and updated times are often one
 def parse_date(value: str) -> struct_time | None:
     """feedparser's `_parse_date`, with the two everyday forms read without its handler chain."""
     found = _everyday_date(value)
@@ -467,38 +482,49 @@ class _Reader:
         if attrs.get("rdf:about"):
             entry["id"] = attrs["rdf:about"]
         has_content = False
-        for child, key, child_attrs, child_base in self._children(element, base):
-            if key in TITLE:
+        # `_children`, inlined: this loop runs for every element of every entry.
+        keys, kinds = self._keys, _ENTRY_KINDS
+        plain_base = self.base(base, {})
+        for child in element:
+            found = keys.get(child.tag)
+            key = found[0] if found is not None else self.key(child)[0]
+            if child.keys():
+                child_attrs = _attributes(child)
+                child_base = self.base(base, child_attrs)
+            else:
+                child_attrs, child_base = {}, plain_base
+            kind = kinds.get(key)
+            if kind == "summary" and "summary" in entry and not has_content:
+                kind = "content"  # a second summary without content is read as content
+            if kind == "title":
                 stored, value = self._title(child, child_attrs, depth + 1)
                 if stored:
                     entry["title"] = value
-            elif key == "link":
+            elif kind == "link":
                 self._link(entry, child, child_attrs, child_base, in_entry=True)
-            elif key in GUID:
+            elif kind == "guid":
                 self._guid(entry, child, child_attrs, child_base)
-            elif key in PUBLISHED:
+            elif kind == "published":
                 entry["published_parsed"] = parse_date(self._plain(child))
-            elif key in UPDATED:
+            elif kind == "updated":
                 entry["updated_parsed"] = parse_date(self._plain(child))
-            elif key in AUTHOR:
+            elif kind == "author":
                 self._author(entry, child, child_base)
-            elif key in CATEGORY:
+            elif kind == "category":
                 self._category(entry, child, child_attrs, key)
-            elif key in ("content", "content_encoded") or (
-                (key in DESCRIPTION or key == "summary") and "summary" in entry and not has_content
-            ):  # a second summary without content is read as content
+            elif kind == "content":
                 has_content = True
                 default = "text/html" if key == "content_encoded" else "text/plain"
                 self._content(entry, child, child_attrs, child_base, default)
-            elif key in DESCRIPTION or key == "summary":
+            elif kind == "summary":
                 default = "text/plain" if key == "summary" else "text/html"
                 self._summary(entry, child, child_attrs, child_base, default)
-            elif key == "enclosure":
+            elif kind == "enclosure":
                 self._leaf(child)
                 _enforce_href(child_attrs)
                 child_attrs.pop("rel", None)
                 entry.setdefault("enclosures", []).append(child_attrs)
-            elif key == "source":
+            elif kind == "source":
                 self._leaf(child)  # an RSS <source>: feedparser forgets its last title here
                 self.title_depth = -1
             else:
