@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from feeds.models import Item, ItemHashtag, ItemSource, Person
 from feeds.sanitize import clean_html, plain_text, text_of_clean_html
-from feeds.upsert import select_in, upsert
+from feeds.upsert import select_in, select_unique, upsert
 from sources.connectors.base import AuthorRecord, ItemRecord
 from sources.hashtags import display_form, find_in_text, normalise
 from sources.models import Hashtag, Source
@@ -65,7 +65,7 @@ def store_items(source: Source, records: list[ItemRecord], *, now: datetime) -> 
     keys = [r.external_id for r in records]
     known = {
         key: (pk, digest)
-        for key, pk, digest in select_in(
+        for key, pk, digest in select_unique(
             Item, ["external_id", "id", "content_hash"], "external_id", keys, platform=platform
         )
     }

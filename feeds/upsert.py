@@ -74,3 +74,31 @@ def select_in(
             )
             found += cursor.fetchall()
     return found
+
+
+def select_unique(
+    model: type[models.Model], columns: Sequence[str], key: str, values: Sequence[str], **equal: str
+) -> list[tuple]:
+    """`select_in` for text keys that are unique together with the `equal` columns (one
+    unique index on (*equal, key)), looked up one key at a time on PostgreSQL.
+
+    With `IN (...)` on a table that has not been analysed yet (a new installation's first
+    polls, before autovacuum's first visit), PostgreSQL guessed that `platform = 'feed'`
+    alone was selective and read every post of the platform for each feed polled: 10 ms at
+    10,000 posts, growing with the table. A LATERAL subquery with LIMIT 1 is one index probe
+    per key whatever the statistics say (0.4 ms for 50 keys).
+    """
+    if connection.vendor != "postgresql":
+        return select_in(model, columns, key, values, **equal)
+    quote = connection.ops.quote_name
+    wanted = ", ".join(quote(column) for column in columns)
+    where = "".join(f"{quote(column)} = %s AND " for column in equal)
+    # Identifiers come from our models and are quoted; every value is a parameter.
+    sql = (
+        f"SELECT found.* FROM unnest(%s::text[]) AS wanted(key) CROSS JOIN LATERAL ("  # noqa: S608
+        f"SELECT {wanted} FROM {quote(model._meta.db_table)} "
+        f"WHERE {where}{quote(key)} = wanted.key LIMIT 1) AS found"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(values), *equal.values()])
+        return cursor.fetchall()
