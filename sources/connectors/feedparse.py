@@ -184,6 +184,7 @@ _OTHER_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):(?!//)")
 _HTTP = ("http://", "https://")
 
 
+@lru_cache(maxsize=4096)  # entries repeat their author's and their feed's addresses
 def join(base: str, url: str) -> str:
     """feedparser's `_urljoin(base, url)`, without the work when `url` is already plain or a
     path from the root (`sources.urljoin`), or has another scheme than an http(s) base (`tag:`,
@@ -490,16 +491,28 @@ class _Reader:
             key = found[0] if found is not None else self.key(child)[0]
             if child.keys():
                 child_attrs = _attributes(child)
-                child_base = self.base(base, child_attrs)
+                has_base = "xml:base" in child_attrs or "base" in child_attrs
+                child_base = self.base(base, child_attrs) if has_base else plain_base
             else:
                 child_attrs, child_base = {}, plain_base
             kind = kinds.get(key)
             if kind == "summary" and "summary" in entry and not has_content:
                 kind = "content"  # a second summary without content is read as content
-            if kind == "title":
+            # Elements without attributes (most, in RSS) are read here, as their readers
+            # below would read them with no attributes, without the attribute handling.
+            if kind == "title" and not child_attrs:
+                value = _clean(_raw(child))
+                if not (-1 < self.title_depth <= depth + 1):
+                    entry["title"] = value
+                if value:
+                    self.title_depth = depth + 1
+            elif kind == "title":
                 stored, value = self._title(child, child_attrs, depth + 1)
                 if stored:
                     entry["title"] = value
+            elif kind == "link" and not child_attrs:
+                value = self._plain(child, base=child_base).replace("&amp;", "&")
+                entry["link"] = _QUERY_ENTITY.sub(r"&\g<1>", value) if "&" in value else value
             elif kind == "link":
                 self._link(entry, child, child_attrs, child_base, in_entry=True)
             elif kind == "guid":
@@ -510,6 +523,13 @@ class _Reader:
                 entry["updated_parsed"] = parse_date(self._plain(child))
             elif kind == "author":
                 self._author(entry, child, child_base)
+            elif kind == "category" and not child_attrs and key != "media_category":
+                tags = entry.setdefault("tags", [])
+                value = self._plain(child)
+                if value and tags and not tags[-1]["term"]:
+                    tags[-1]["term"] = value
+                elif value:
+                    _add_tag(tags, value, None, None)
             elif kind == "category":
                 self._category(entry, child, child_attrs, key)
             elif kind == "content":
@@ -614,6 +634,8 @@ class _Reader:
 
     @staticmethod
     def _content_type(attrs: dict, default: str) -> str:
+        if not attrs:  # the defaults passed in are mapped and textual already
+            return default
         content_type = _Mixin.map_content_type(attrs.get("type", default))
         textual = content_type.startswith("text/") or content_type.endswith(("+xml", "/xml"))
         if attrs.get("mode") == "base64" or not textual:
