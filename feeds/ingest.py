@@ -166,7 +166,7 @@ def _item_row(
         stamp if published is now else to_sql(published),
         stamp,  # fetched_at
         stamp,  # updated_at
-        json.dumps(media),
+        json.dumps(media) if media else "[]",
         _count(record.reply_count),
         _count(record.like_count),
         _count(record.repost_count),
@@ -234,16 +234,17 @@ def _link_hashtags(records: list[ItemRecord], htmls: list[str], item_ids: dict[s
     (`htmls`: the sanitised HTML, in which any "#" is written as itself)."""
     wanted: dict[str, str] = {}
     pairs: set[tuple[str, str]] = set()
-    plain: dict[str, str] = {}  # a feed repeats its few tags on every post
+    read: dict[str, tuple[str, str]] = {}  # a feed repeats its few tags on every post
     for record, html in zip(records, htmls, strict=True):
         in_text = find_in_text(text_of_clean_html(html)) if "#" in html else []
         for tag in [*record.hashtags, *in_text]:
-            text = plain.get(tag)
-            if text is None:
-                text = plain[tag] = plain_text(tag)
-            name = normalise(text)
+            found = read.get(tag)
+            if found is None:
+                text = plain_text(tag)
+                found = read[tag] = (normalise(text), display_form(text))
+            name, display = found
             if name:
-                wanted.setdefault(name, display_form(text))
+                wanted.setdefault(name, display)
                 pairs.add((record.external_id, name))
     if not wanted:
         return
