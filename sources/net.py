@@ -46,6 +46,8 @@ from urllib3.exceptions import (
     SSLError,
 )
 
+from sources.watchdog import watchdog
+
 MAX_REDIRECTS = 5
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CONNECT_TIMEOUT = 5.0
@@ -344,9 +346,7 @@ def _read_capped(
     # shuts the socket at the deadline: a dripping or silent server is cut off on time.
     expired = threading.Event()
     remaining = max(0.0, deadline - time.monotonic())
-    watchdog = threading.Timer(remaining, _cut_off, (response, expired))
-    watchdog.daemon = True
-    watchdog.start()
+    alarm = watchdog().arm(remaining, functools.partial(_cut_off, response, expired))
     chunks: list[bytes] = []
     size = 0
     try:
@@ -362,7 +362,7 @@ def _read_capped(
             raise FetchError("Could not decode the compressed response") from None
         raise ConnectFailed(f"Connection broke off while reading: {_reason(exc)}") from None
     finally:
-        watchdog.cancel()
+        watchdog().disarm(alarm)
     if expired.is_set():
         raise FetchTimeout(f"Timed out after {total:g} s")
     return b"".join(chunks)
