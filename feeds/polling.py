@@ -209,7 +209,7 @@ def due_source_ids(*, now: datetime, limit: int = 2000) -> list[int]:
     per_host: Counter[str] = Counter()
     chosen = []
     for pk, url in due.order_by("next_poll_at").values_list("pk", "url")[: limit * 2]:
-        host = urlsplit(url).hostname or ""
+        host = _host(url)
         if per_host[host] < settings.PLN_DISPATCH_PER_HOST and len(chosen) < limit:
             per_host[host] += 1
             chosen.append(pk)
@@ -222,6 +222,11 @@ def due_source_ids(*, now: datetime, limit: int = 2000) -> list[int]:
         ids = list(mine.values_list("pk", flat=True))
         Source.objects.filter(pk__in=ids).update(next_poll_at=now + settings.PLN_POLL_LEASE)
     return ids
+
+
+@functools.lru_cache(maxsize=65536)  # a dispatch reads every due Source's address again
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or ""
 
 
 def record_success(source: Source, result: FetchResult, *, now: datetime, new_items: int) -> None:
