@@ -86,8 +86,8 @@ class Item(models.Model):
     # What the platform last sent, fingerprinted (`feeds.ingest.content_hash`): a refetched
     # post that has not changed is not written again.
     content_hash = models.CharField(max_length=32, blank=True, default="", editable=False)
-    # Native posts written in a PLN Hub group.
-    # Both are empty on every polled post: their indexes (below) leave those out.
+    # Native posts written in a PLN Hub group. Both are empty on every polled post, which
+    # their indexes (below) leave out.
     group = models.ForeignKey(
         "sources.Group",
         null=True,

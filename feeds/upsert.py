@@ -1,5 +1,5 @@
-"""The polling hot path's two statements, written by hand: a multi-row `INSERT ... ON
-CONFLICT`, and a lookup by a list of keys.
+"""The polling hot path's statements, written by hand: a multi-row `INSERT ... ON CONFLICT`,
+and lookups by a list of keys.
 
 Django's `bulk_create(update_conflicts=True)` builds the same insert, but building it (one
 model instance and one prepared value per field and row) cost as much as PostgreSQL running
