@@ -24,8 +24,11 @@ logger = logging.getLogger(__name__)
 class Watchdog:
     def __init__(self) -> None:
         self._lock = threading.Condition()
-        self._due: list[tuple[float, int, Callable[[], None]]] = []  # a heap
-        self._disarmed: set[int] = set()
+        self._due: list[tuple[float, int]] = []  # a heap of (deadline, key)
+        # The callbacks still armed. Disarming drops the callback at once, and with it what
+        # it holds (a response, its decompressor): only the heap's small entries wait for
+        # their deadline to be popped.
+        self._armed: dict[int, Callable[[], None]] = {}
         self._keys = itertools.count()
         threading.Thread(target=self._run, name="pln-watchdog", daemon=True).start()
 
@@ -33,28 +36,30 @@ class Watchdog:
         """Call `callback` in `seconds` unless disarmed first; returns the key to disarm."""
         with self._lock:
             key = next(self._keys)
-            heapq.heappush(self._due, (time.monotonic() + seconds, key, callback))
+            self._armed[key] = callback
+            heapq.heappush(self._due, (time.monotonic() + seconds, key))
             if self._due[0][1] == key:
                 self._lock.notify()  # sooner than what the thread waits for
             return key
 
     def disarm(self, key: int) -> None:
         with self._lock:
-            self._disarmed.add(key)
+            self._armed.pop(key, None)
 
     def _run(self) -> None:
         with self._lock:
             while True:
-                while self._due and self._due[0][1] in self._disarmed:
-                    self._disarmed.discard(heapq.heappop(self._due)[1])
+                while self._due and self._due[0][1] not in self._armed:
+                    heapq.heappop(self._due)
                 if not self._due:
                     self._lock.wait()
                     continue
-                due, key, callback = self._due[0]
+                due, key = self._due[0]
                 if due > time.monotonic():
                     self._lock.wait(due - time.monotonic())
                     continue
                 heapq.heappop(self._due)
+                callback = self._armed.pop(key)
                 try:
                     callback()
                 except Exception:  # a failed callback must not stop the watchdog

@@ -1,7 +1,9 @@
 """The shared watchdog calls back at each deadline, in deadline order, unless disarmed."""
 
+import functools
 import threading
 import time
+import weakref
 
 from sources.watchdog import Watchdog
 
@@ -34,3 +36,19 @@ def test_a_failing_callback_does_not_stop_the_watchdog(caplog):
 
     assert done.wait(5)
     assert "Watchdog callback failed" in caplog.text
+
+
+def test_disarming_lets_go_of_the_callback_at_once():
+    watchdog = Watchdog()
+
+    class Response:  # what net's callback holds: a response and its decompressor
+        pass
+
+    response = Response()
+    gone = threading.Event()
+    weakref.finalize(response, gone.set)
+    key = watchdog.arm(60, functools.partial(id, response))  # holds it, as net's does
+    watchdog.disarm(key)
+    del response
+
+    assert gone.is_set()  # not kept for the minute its deadline is away
