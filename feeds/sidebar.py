@@ -8,6 +8,7 @@ outcome or a renamed blog shows at once, with nothing to invalidate.
 """
 
 from dataclasses import dataclass
+from operator import attrgetter
 
 from django.db import connection
 from django.db.models import F
@@ -57,11 +58,8 @@ def _hashtags_and_topics(user, topic_ids: list[int]) -> tuple[list[Hashtag], lis
                 hashtags.append(Hashtag(id=pk, name=name, display=other))
             else:
                 topics.append(Topic(id=pk, name=name, slug=other))
-    return sorted(hashtags, key=_name), sorted(topics, key=_name)
-
-
-def _name(row: Hashtag | Topic) -> str:
-    return row.name
+    by_name = attrgetter("name")
+    return sorted(hashtags, key=by_name), sorted(topics, key=by_name)
 
 
 @dataclass(frozen=True)
