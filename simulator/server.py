@@ -93,6 +93,11 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "PLNSimulator/0.1"
     timeout = 30  # idle keep-alive connections give up
+    # TCP_NODELAY, as real web servers set it. With Nagle's algorithm on, the body (a second
+    # write after the headers) waited for the client to acknowledge the headers, and a client
+    # delays that acknowledgement by up to 40 ms: every request on a reused connection took
+    # 44 ms instead of 1-4 ms.
+    disable_nagle_algorithm = True
     server: _Server
 
     def do_GET(self) -> None:
