@@ -5,6 +5,11 @@ Django's `bulk_create(update_conflicts=True)` builds the same insert, but buildi
 model instance and one prepared value per field and row) cost as much as PostgreSQL running
 it; building `filter(key__in=...).values_list(...)` cost four times running it (0.5 ms).
 Both PostgreSQL and SQLite (3.35+) accept this SQL, `RETURNING` included.
+
+psycopg2 adapts each parameter on its own, ~2 microseconds each: 1.5 ms of CPU for the 750
+values of a feed's 50 posts, as much as sanitising them. So `upsert` writes integers,
+booleans and NULLs as literals, and makes a string repeated across rows (the platform, the
+poll's time) one parameter: a feed's posts then have about 300 parameters.
 """
 
 from collections.abc import Sequence
@@ -29,7 +34,6 @@ def upsert(
     if not rows:
         return []
     quote = connection.ops.quote_name
-    row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
     action = (
         "UPDATE SET " + ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in update)
         if update
@@ -38,17 +42,51 @@ def upsert(
     tail = f" RETURNING {', '.join(map(quote, returning))}" if returning else ""
     per_statement = max(1, MAX_PARAMETERS // len(columns))
     found: list[tuple] = []
-    # Identifiers come from our models and are quoted; every value is a parameter.
+    # Identifiers come from our models and are quoted; values are parameters or literals
+    # of the types that cannot carry anything else (`_values`).
     head = f"INSERT INTO {quote(table)} ({', '.join(map(quote, columns))}) VALUES "  # noqa: S608
     end = f" ON CONFLICT ({', '.join(map(quote, conflict))}) DO {action}{tail}"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            sql = head + ", ".join([row_sql] * len(chunk)) + end
-            cursor.execute(sql, [value for row in chunk for value in row])
+            values, params = _values(rows[start : start + per_statement])
+            cursor.execute(head + values + end, params)
             if returning:
                 found += cursor.fetchall()
     return found
+
+
+def _values(rows: Sequence[Sequence[object]]) -> tuple[str, dict[str, object]]:
+    """The VALUES list of `rows` and its named parameters. An int is written as itself
+    (`str` of an int is digits and a sign), a bool and None as TRUE, FALSE and NULL; a
+    string is one parameter however many times it appears; anything else is a parameter."""
+    params: dict[str, object] = {}
+    strings: dict[str, str] = {}  # string -> its placeholder
+    written = []
+    for row in rows:
+        cells = []
+        for value in row:
+            kind = type(value)
+            if kind is str:
+                placeholder = strings.get(value)
+                if placeholder is None:
+                    placeholder = strings[value] = _parameter(params, value)
+            elif kind is int:
+                placeholder = str(value)
+            elif value is None:
+                placeholder = "NULL"
+            elif kind is bool:
+                placeholder = "TRUE" if value else "FALSE"
+            else:
+                placeholder = _parameter(params, value)
+            cells.append(placeholder)
+        written.append("(" + ", ".join(cells) + ")")
+    return ", ".join(written), params
+
+
+def _parameter(params: dict[str, object], value: object) -> str:
+    name = f"p{len(params)}"
+    params[name] = value
+    return f"%({name})s"
 
 
 def select_in(

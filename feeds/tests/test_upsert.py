@@ -8,9 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from feeds.ingest import ITEM_COLUMNS
 from feeds.models import Item
 from feeds.tests.factories import ItemFactory
-from feeds.upsert import select_in, select_unique
+from feeds.upsert import select_in, select_unique, upsert
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +29,49 @@ def test_a_unique_lookup_finds_each_key_of_the_platform_once():
     assert sorted(found) == sorted(
         select_in(Item, ["external_id", "id"], "external_id", keys, platform="feed")
     )
+
+
+def _item_row(key: str, title: str, *, hidden: bool, reposts: int, stamp: object) -> tuple:
+    return (
+        "feed", key, f"https://blog.example.org/{key}/", title, "<p>Shared body</p>", None,
+        stamp, stamp, stamp, "[]", 0, 3, reposts, hidden, "0" * 32,
+    )  # fmt: skip
+
+
+def test_an_upsert_stores_every_value_as_given_and_a_conflict_updates_in_place():
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+    # Text that looks like SQL or like upsert's own placeholders is only text.
+    odd = "it's %(p0)s; DROP TABLE feeds_item; -- \\ ünïcode"
+    rows = [
+        _item_row("a", odd, hidden=True, reposts=2**31 - 1, stamp=stamp),
+        _item_row("b", "", hidden=False, reposts=0, stamp=stamp),
+    ]
+
+    ids = dict(
+        upsert(
+            Item._meta.db_table, ITEM_COLUMNS, rows, conflict=["platform", "external_id"],
+            update=["title"], returning=["external_id", "id"],
+        )
+    )  # fmt: skip
+
+    stored = {item.external_id: item for item in Item.objects.filter(pk__in=ids.values())}
+    assert sorted(stored) == ["a", "b"]
+    assert (stored["a"].title, stored["a"].hidden, stored["a"].repost_count) == (
+        odd, True, 2**31 - 1
+    )  # fmt: skip
+    assert (stored["b"].title, stored["b"].hidden, stored["b"].repost_count) == ("", False, 0)
+    assert {item.html for item in stored.values()} == {"<p>Shared body</p>"}
+    assert {(item.author_id, item.like_count) for item in stored.values()} == {(None, 3)}
+
+    again = upsert(
+        Item._meta.db_table, ITEM_COLUMNS,
+        [_item_row("a", "Edited", hidden=False, reposts=0, stamp=stamp)],
+        conflict=["platform", "external_id"], update=["title"], returning=["external_id", "id"],
+    )  # fmt: skip
+
+    assert again == [("a", ids["a"])]
+    edited = Item.objects.get(pk=ids["a"])
+    assert (edited.title, edited.hidden, edited.repost_count) == ("Edited", True, 2**31 - 1)
 
 
 def _rows_read(sql: str) -> int:
