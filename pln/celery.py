@@ -1,11 +1,21 @@
 """The Celery app. Configuration comes from Django settings (CELERY_* names)."""
 
+import gc
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pln.settings")
 
 app = Celery("pln")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.worker_init.connect
+def freeze_startup_objects(**kwargs: object) -> None:
+    """Move everything loaded at startup (Django, Celery, the apps: ~90,000 objects) out of
+    the garbage collector's sight before the pool forks, as the `gc.freeze` docs advise.
+    Collections in the worker processes then neither walk them (~1.5% of a poll's CPU) nor
+    write to their pages, which forked processes would otherwise each copy."""
+    gc.freeze()
