@@ -6,7 +6,7 @@ the Source's new poll state are committed together or not at all.
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -54,15 +54,46 @@ def store_items(source: Source, records: list[ItemRecord], *, now: datetime) -> 
     first published time, unless the record is a relayed copy (`authoritative=False`);
     duplicates within one batch are stored once.
     """
-    unique = {r.external_id: r for r in reversed(records) if r.external_id}
+    return store_polls([(source, records)], now=now)[0]
+
+
+def store_polls(
+    polls: Sequence[tuple[Source, list[ItemRecord]]], *, now: datetime
+) -> list[StoreResult]:
+    """`store_items` for several Sources' polls at once, with one statement per table for all
+    of them (per platform) rather than one per Source: a worker's batch of 20 feeds costs
+    PostgreSQL and the worker about a sixth less. A post two of the polls found is stored
+    once (an authoritative copy before a relayed one) and linked to both Sources."""
+    results = [StoreResult(stored=0, new=0)] * len(polls)
+    by_platform: dict[str, list[int]] = {}
+    for index, (source, _) in enumerate(polls):
+        by_platform.setdefault(item_platform(source.platform), []).append(index)
+    for platform, indexes in sorted(by_platform.items()):
+        found = _store_platform(platform, [polls[i] for i in indexes], now=now)
+        for index, result in zip(indexes, found, strict=True):
+            results[index] = result
+    return results
+
+
+def _store_platform(
+    platform: str, polls: list[tuple[Source, list[ItemRecord]]], *, now: datetime
+) -> list[StoreResult]:
+    chosen: dict[str, ItemRecord] = {}
+    keys_of: list[list[str]] = []  # each poll's keys
+    for _, records in polls:
+        unique = {r.external_id: r for r in reversed(records) if r.external_id}
+        keys_of.append(sorted(unique))
+        for key, record in unique.items():
+            held = chosen.get(key)
+            if held is None or (record.authoritative and not held.authoritative):
+                chosen[key] = record
     # Sorted by key, so concurrent polls take row locks in one order and cannot deadlock.
-    records = [unique[key] for key in sorted(unique)]
-    if not records:
-        return StoreResult(stored=0, new=0)
-    platform = item_platform(source.platform)
+    keys = sorted(chosen)
+    if not keys:
+        return [StoreResult(stored=0, new=0)] * len(polls)
+    records = [chosen[key] for key in keys]
     to_sql = _datetime_to_sql()
     stamp = to_sql(now)
-    keys = [r.external_id for r in records]
     known = {
         key: (pk, digest)
         for key, pk, digest in select_unique(
@@ -106,11 +137,22 @@ def store_items(source: Source, records: list[ItemRecord], *, now: datetime) -> 
     upsert(
         ItemSource._meta.db_table,
         ["item_id", "source_id"],
-        [(item_id, source.pk) for item_id in sorted(ids.values())],
+        sorted(
+            (ids[key], source.pk)
+            for (source, _), own in zip(polls, keys_of, strict=True)
+            for key in own
+        ),
         conflict=["item_id", "source_id"],
     )
     _link_hashtags(changed, [row[ITEM_COLUMNS.index("html")] for row in rows], ids)
-    return StoreResult(stored=len(rows), new=len(set(keys) - known.keys()))
+    rewritten = {r.external_id for r in changed}
+    return [
+        StoreResult(
+            stored=sum(key in rewritten for key in own),
+            new=sum(key not in known for key in own),
+        )
+        for own in keys_of
+    ]
 
 
 def content_hash(record: ItemRecord) -> str:

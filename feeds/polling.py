@@ -21,7 +21,7 @@ from django.db.models import Field, Q
 from django.utils import timezone
 
 from feeds import read_caps
-from feeds.ingest import store_items
+from feeds.ingest import store_items, store_polls
 from feeds.sanitize import plain_text
 from sources.connectors import CONNECTORS
 from sources.connectors.base import ConnectorError, FetchResult, PollState, Target
@@ -58,7 +58,8 @@ def poll_source(source_id: int, *, now: datetime | None = None, force: bool = Fa
 
 def poll_sources(source_ids: list[int], *, now: datetime | None = None) -> list[Outcome]:
     """Poll several due Sources: their platforms are asked concurrently (the wait is the
-    network's), then each result is stored in its own transaction, as `poll_source` does."""
+    network's), then the polls that brought posts are stored together in one transaction,
+    the others recorded as `poll_source` records them."""
     now = now or timezone.now()
     claimed = claim_many(source_ids, now=now)
     fetched = list(_fetch_pool().map(fetch, claimed))
@@ -66,12 +67,43 @@ def poll_sources(source_ids: list[int], *, now: datetime | None = None) -> list[
         read_caps.settle(source, answer, now=now)
     unchanged = [(s, f) for s, f in zip(claimed, fetched, strict=True) if _nothing_new(s, f)]
     record_not_modified(unchanged, now=now)
-    done = {s.pk for s, _ in unchanged}
+    done = dict.fromkeys((s.pk for s, _ in unchanged), Outcome.NOT_MODIFIED)
+    done |= _store_together(
+        [
+            (s, f)
+            for s, f in zip(claimed, fetched, strict=True)
+            if s.pk not in done and isinstance(f, FetchResult) and not f.not_modified
+        ],
+        now=now,
+    )
     outcomes = [
-        Outcome.NOT_MODIFIED if s.pk in done else _finish_or_release(s, f, now=now)
+        done.get(s.pk) or _finish_or_release(s, f, now=now)
         for s, f in zip(claimed, fetched, strict=True)
     ]
     return outcomes + [Outcome.SKIPPED] * (len(source_ids) - len(claimed))
+
+
+def _store_together(
+    polls: list[tuple[Source, FetchResult]], *, now: datetime
+) -> dict[int, Outcome]:
+    """Store several polls' items and poll states in one transaction (`store_polls`), and
+    return their outcomes. If that fails (a Source deleted meanwhile, a deadlock victim), it
+    all rolls back, and returns nothing: each poll is then stored on its own by `finish`."""
+    if len(polls) < 2:
+        return {}
+    before = [(source, [getattr(source, f) for f in POLL_STATE_FIELDS]) for source, _ in polls]
+    try:
+        with transaction.atomic():
+            results = store_polls([(source, fetched.items) for source, fetched in polls], now=now)
+            for (source, fetched), result in zip(polls, results, strict=True):
+                record_success(source, fetched, now=now, new_items=result.new)
+    except DatabaseError:
+        logger.warning("Storing %d polls together failed; storing each alone", len(polls))
+        for source, values in before:  # record_success changed them, and it rolled back
+            for name, value in zip(POLL_STATE_FIELDS, values, strict=True):
+                setattr(source, name, value)
+        return {}
+    return dict.fromkeys((source.pk for source, _ in polls), Outcome.STORED)
 
 
 def _fetch_pool() -> ThreadPoolExecutor:

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from feeds import ingest
-from feeds.ingest import store_items
+from feeds.ingest import store_items, store_polls
 from feeds.models import Item, ItemHashtag, ItemSource, Person
 from sources.connectors.base import AuthorRecord, ItemRecord
 from sources.tests.factories import SourceFactory
@@ -120,6 +120,33 @@ def test_one_post_found_by_two_sources_is_stored_once_and_belongs_to_both():
 
     item = Item.objects.get()
     assert set(item.sources.all()) == {main_feed, tag_feed}
+
+
+def test_polls_stored_together_keep_each_sources_posts_and_share_the_common_one():
+    main_feed, tag_feed, quiet = SourceFactory(), SourceFactory(), SourceFactory()
+    store_items(main_feed, [record(1)], now=NOW)
+    relayed = record(2, title="A relayed copy", authoritative=False)
+
+    results = store_polls(
+        [
+            (tag_feed, [relayed, record(3)]),
+            (main_feed, [record(1), record(2, title="The original")]),
+            (quiet, []),
+        ],
+        now=NOW,
+    )
+
+    assert [(r.stored, r.new) for r in results] == [(2, 2), (1, 1), (0, 0)]
+    streams = {
+        source: sorted(Item.objects.filter(sources=source).values_list("title", flat=True))
+        for source in (main_feed, tag_feed, quiet)
+    }
+    assert streams == {
+        main_feed: ["Post 1", "The original"],
+        tag_feed: ["Post 3", "The original"],  # the author's own copy, not the relayed one
+        quiet: [],
+    }
+    assert Item.objects.count() == 3
 
 
 def test_categories_become_hashtags_under_their_normalised_name():

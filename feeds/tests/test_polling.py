@@ -264,6 +264,13 @@ def test_a_source_deleted_during_its_poll_keeps_none_of_its_posts(sim, monkeypat
     assert [o.value for o in outcomes] == ["stored", "failed"]
     assert Item.objects.count() == 5
     assert set(Item.objects.values_list("sources", flat=True)) == {kept.pk}
+    # The batch's transaction failed and each poll was stored alone: the survivor is
+    # scheduled as if it had been polled alone.
+    alone = feed_source(sim, 2)
+    poll_sources([alone.pk])
+    kept.refresh_from_db()
+    alone.refresh_from_db()
+    assert kept.interval == alone.interval and kept.claimed_until is None
 
 
 def test_a_round_with_nothing_new_reschedules_every_source_of_the_batch(sim):
