@@ -21,7 +21,7 @@ from django.db.models import Field, Q
 from django.utils import timezone
 
 from feeds import read_caps
-from feeds.ingest import store_items, store_polls
+from feeds.ingest import StoreResult, store_polls
 from feeds.sanitize import plain_text
 from sources.connectors import CONNECTORS
 from sources.connectors.base import ConnectorError, FetchResult, PollState, Target
@@ -92,11 +92,13 @@ def _store_together(
     if len(polls) < 2:
         return {}
     before = [(source, [getattr(source, f) for f in POLL_STATE_FIELDS]) for source, _ in polls]
+
+    def record(results: list[StoreResult]) -> None:
+        for (source, fetched), result in zip(polls, results, strict=True):
+            record_success(source, fetched, now=now, new_items=result.new)
+
     try:
-        with transaction.atomic():
-            results = store_polls([(source, fetched.items) for source, fetched in polls], now=now)
-            for (source, fetched), result in zip(polls, results, strict=True):
-                record_success(source, fetched, now=now, new_items=result.new)
+        store_polls([(source, fetched.items) for source, fetched in polls], now=now, then=record)
     except DatabaseError:
         logger.warning("Storing %d polls together failed; storing each alone", len(polls))
         for source, values in before:  # record_success changed them, and it rolled back
@@ -213,9 +215,11 @@ def finish(source: Source, fetched: FetchResult | ConnectorError, *, now: dateti
     if fetched.not_modified:  # one UPDATE: no transaction to open
         record_success(source, fetched, now=now, new_items=0)
         return Outcome.NOT_MODIFIED
-    with transaction.atomic():
-        new = store_items(source, fetched.items, now=now).new
-        record_success(source, fetched, now=now, new_items=new)
+    store_polls(
+        [(source, fetched.items)],
+        now=now,
+        then=lambda results: record_success(source, fetched, now=now, new_items=results[0].new),
+    )
     return Outcome.STORED
 
 

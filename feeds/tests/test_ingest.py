@@ -219,6 +219,21 @@ def test_hashtags_written_with_entities_count_and_links_do_not():
     ]
 
 
+def test_an_authors_profile_is_rewritten_only_when_it_changed():
+    store_items(SourceFactory(), [record(1)], now=NOW)
+    first = Person.objects.get()
+
+    store_items(SourceFactory(), [record(2)], now=NOW)  # the same author, as she was
+    assert Person.objects.get().updated_at == first.updated_at
+
+    renamed = AuthorRecord(external_id="blog.example.org|Ada", name="Ada King")
+    store_items(SourceFactory(), [record(3, author=renamed)], now=NOW)
+    person = Person.objects.get()
+    assert (person.pk, person.name) == (first.pk, "Ada King")
+    assert person.updated_at > first.updated_at
+    assert set(Item.objects.values_list("author", flat=True)) == {first.pk}
+
+
 def test_a_relayed_copy_never_rewrites_its_authors_profile():
     ada = AuthorRecord(external_id="blog.example.org|Ada", name="Ada Lovelace")
     store_items(SourceFactory(), [record(1, author=ada)], now=NOW)
