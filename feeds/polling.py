@@ -99,8 +99,8 @@ def _store_together(
 
     try:
         store_polls([(source, fetched.items) for source, fetched in polls], now=now, then=record)
-    except DatabaseError:
-        logger.warning("Storing %d polls together failed; storing each alone", len(polls))
+    except DatabaseError as exc:
+        logger.warning("Storing %d polls together failed (%s); storing each alone", len(polls), exc)
         for source, values in before:  # record_success changed them, and it rolled back
             for name, value in zip(POLL_STATE_FIELDS, values, strict=True):
                 setattr(source, name, value)
