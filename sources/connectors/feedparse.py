@@ -211,6 +211,21 @@ def _add_tag(tags: list[dict], term: Any, scheme: Any, label: Any) -> None:
             tags.append(tag)
 
 
+def _add_term(tags: list[dict], value: str) -> None:
+    """A category's text: the term of the tag its attributes began, or a tag of its own."""
+    if value and tags and not tags[-1]["term"]:
+        tags[-1]["term"] = value
+    elif value:
+        _add_tag(tags, value, None, None)
+
+
+def _link_text(value: str, *, in_entry: bool) -> str:
+    """A link given as an element's text, its entities undone as feedparser undoes them."""
+    if in_entry:
+        value = value.replace("&amp;", "&")
+    return _QUERY_ENTITY.sub(r"&\g<1>", value) if "&" in value else value
+
+
 def _save_author(context: dict, key: str, value: str) -> None:
     context.setdefault("author_detail", {})[key] = value
     _sync_author(context)
@@ -502,17 +517,14 @@ class _Reader:
             # below would read them with no attributes, without the attribute handling.
             if kind == "title" and not child_attrs:
                 value = _clean(_raw(child))
-                if not (-1 < self.title_depth <= depth + 1):
+                if self._title_seen(value, depth + 1):
                     entry["title"] = value
-                if value:
-                    self.title_depth = depth + 1
             elif kind == "title":
                 stored, value = self._title(child, child_attrs, depth + 1)
                 if stored:
                     entry["title"] = value
             elif kind == "link" and not child_attrs:
-                value = self._plain(child, base=child_base).replace("&amp;", "&")
-                entry["link"] = _QUERY_ENTITY.sub(r"&\g<1>", value) if "&" in value else value
+                entry["link"] = _link_text(self._plain(child, base=child_base), in_entry=True)
             elif kind == "link":
                 self._link(entry, child, child_attrs, child_base, in_entry=True)
             elif kind == "guid":
@@ -524,12 +536,7 @@ class _Reader:
             elif kind == "author":
                 self._author(entry, child, child_base)
             elif kind == "category" and not child_attrs and key != "media_category":
-                tags = entry.setdefault("tags", [])
-                value = self._plain(child)
-                if value and tags and not tags[-1]["term"]:
-                    tags[-1]["term"] = value
-                elif value:
-                    _add_tag(tags, value, None, None)
+                _add_term(entry.setdefault("tags", []), self._plain(child))
             elif kind == "category":
                 self._category(entry, child, child_attrs, key)
             elif kind == "content":
@@ -555,20 +562,21 @@ class _Reader:
         """(whether feedparser stores it, the text): a title at a depth where a non-empty
         one was already seen is read but not stored."""
         value, _ = self._text(element, self._content_type(attrs, "text/plain"))
+        return self._title_seen(value, depth), value
+
+    def _title_seen(self, value: str, depth: int) -> bool:
+        """Note a title read at `depth`; whether feedparser stores it."""
         stored = not (-1 < self.title_depth <= depth)
         if value:
             self.title_depth = depth
-        return stored, value
+        return stored
 
     def _link(self, context: dict, element: Any, attrs: dict, base: str, *, in_entry: bool) -> None:
         attrs.setdefault("rel", "alternate")
         attrs.setdefault("type", "application/atom+xml" if attrs["rel"] == "self" else "text/html")
         _enforce_href(attrs)
         if "href" not in attrs:
-            value = self._plain(element, base=base)
-            if in_entry:
-                value = value.replace("&amp;", "&")
-            context["link"] = _QUERY_ENTITY.sub(r"&\g<1>", value)
+            context["link"] = _link_text(self._plain(element, base=base), in_entry=in_entry)
             return
         self._leaf(element)
         attrs["href"] = join(base or "", attrs["href"])
@@ -609,11 +617,7 @@ class _Reader:
         tags = context.setdefault("tags", [])
         scheme = attrs.get("scheme", attrs.get("domain"))
         _add_tag(tags, attrs.get("term"), scheme, attrs.get("label"))
-        value = self._plain(element)
-        if value and tags and not tags[-1]["term"]:
-            tags[-1]["term"] = value
-        elif value:
-            _add_tag(tags, value, None, None)
+        _add_term(tags, self._plain(element))
 
     def _summary(self, entry: dict, element: Any, attrs: dict, base: str, default: str) -> None:
         value, content_type = self._text(element, self._content_type(attrs, default))
