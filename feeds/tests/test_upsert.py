@@ -4,14 +4,14 @@ import json
 import os
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from feeds.ingest import ITEM_COLUMNS
 from feeds.models import Item
 from feeds.tests.factories import ItemFactory
-from feeds.upsert import select_in, select_unique, upsert
+from feeds.upsert import COPY_FROM_ROWS, select_in, select_unique, upsert
 
 pytestmark = pytest.mark.django_db
 
@@ -38,13 +38,17 @@ def _item_row(key: str, title: str, *, hidden: bool, reposts: int, stamp: object
     )  # fmt: skip
 
 
-def test_an_upsert_stores_every_value_as_given_and_a_conflict_updates_in_place():
+# A few rows are written as a VALUES list; a batch, on PostgreSQL, is copied in.
+@pytest.mark.parametrize("padding", [0, COPY_FROM_ROWS], ids=["few", "batch"])
+def test_an_upsert_stores_every_value_as_given_and_a_conflict_updates_in_place(padding):
     stamp = connection.ops.adapt_datetimefield_value(timezone.now())
-    # Text that looks like SQL or like upsert's own placeholders is only text.
-    odd = "it's %(p0)s; DROP TABLE feeds_item; -- \\ ünïcode"
+    # Text that looks like SQL, like upsert's own placeholders or like COPY's escapes and
+    # separators is only text.
+    odd = "it's %(p0)s; DROP TABLE feeds_item; -- \\ \\N \\t\tü\r\nnïcode"
     rows = [
         _item_row("a", odd, hidden=True, reposts=2**31 - 1, stamp=stamp),
         _item_row("b", "", hidden=False, reposts=0, stamp=stamp),
+        *(_item_row(f"pad{n}", "", hidden=False, reposts=0, stamp=stamp) for n in range(padding)),
     ]
 
     ids = dict(
@@ -55,13 +59,16 @@ def test_an_upsert_stores_every_value_as_given_and_a_conflict_updates_in_place()
     )  # fmt: skip
 
     stored = {item.external_id: item for item in Item.objects.filter(pk__in=ids.values())}
-    assert sorted(stored) == ["a", "b"]
+    assert len(stored) == 2 + padding and {"a", "b"} <= stored.keys()
     assert (stored["a"].title, stored["a"].hidden, stored["a"].repost_count) == (
         odd, True, 2**31 - 1
     )  # fmt: skip
     assert (stored["b"].title, stored["b"].hidden, stored["b"].repost_count) == ("", False, 0)
     assert {item.html for item in stored.values()} == {"<p>Shared body</p>"}
     assert {(item.author_id, item.like_count) for item in stored.values()} == {(None, 3)}
+    assert {item.published_at for item in stored.values()} == {
+        Item.objects.get(pk=ids["a"]).fetched_at
+    }
 
     again = upsert(
         Item._meta.db_table, ITEM_COLUMNS,
@@ -72,6 +79,71 @@ def test_an_upsert_stores_every_value_as_given_and_a_conflict_updates_in_place()
     assert again == [("a", ids["a"])]
     edited = Item.objects.get(pk=ids["a"])
     assert (edited.title, edited.hidden, edited.repost_count) == ("Edited", True, 2**31 - 1)
+
+
+def _batch(prefix: str, stamp: object) -> list[tuple]:
+    return [
+        _item_row(f"{prefix}{n}", f"{prefix} {n}", hidden=False, reposts=n, stamp=stamp)
+        for n in range(COPY_FROM_ROWS)
+    ]
+
+
+def _insert(rows: list[tuple]) -> list[tuple]:
+    return upsert(
+        Item._meta.db_table, ITEM_COLUMNS, rows, conflict=["platform", "external_id"],
+        update=["title"], returning=["external_id"],
+    )  # fmt: skip
+
+
+def test_two_batches_in_one_transaction_each_write_their_own_rows():
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+
+    with transaction.atomic():
+        first = _insert(_batch("first", stamp))
+        second = _insert(_batch("second", stamp))
+
+    assert sorted(key for (key,) in first) == sorted(f"first{n}" for n in range(COPY_FROM_ROWS))
+    assert sorted(key for (key,) in second) == sorted(f"second{n}" for n in range(COPY_FROM_ROWS))
+    assert Item.objects.count() == 2 * COPY_FROM_ROWS
+
+
+ON_POSTGRESQL = pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="PostgreSQL's checks"
+)
+
+
+@pytest.mark.parametrize(
+    "column, value",
+    [
+        # refused by the item table when the rows are moved into it
+        ("repost_count", -1),
+        # refused on the way in (SQLite does not check a text column's length)
+        pytest.param("content_hash", "x" * 33, marks=ON_POSTGRESQL),
+    ],
+)
+def test_a_failed_batch_leaves_nothing_behind_for_the_next_one(column, value):
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+    broken = _batch("broken", stamp)
+    at = ITEM_COLUMNS.index(column)
+    broken[-1] = (*broken[-1][:at], value, *broken[-1][at + 1 :])
+
+    with pytest.raises(DatabaseError), transaction.atomic():
+        _insert(broken)
+    written = _insert(_batch("next", stamp))
+
+    assert sorted(key for (key,) in written) == sorted(f"next{n}" for n in range(COPY_FROM_ROWS))
+    assert not Item.objects.filter(external_id__startswith="broken").exists()
+
+
+@ON_POSTGRESQL  # SQLite stores it
+@pytest.mark.parametrize("size", [1, COPY_FROM_ROWS])
+def test_text_with_a_nul_character_is_refused_with_a_clear_error(size):
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = _batch("nul", stamp)[:size]
+    rows[0] = _item_row("nul", "before\x00after", hidden=False, reposts=0, stamp=stamp)
+
+    with pytest.raises(ValueError, match="NUL"):
+        _insert(rows)
 
 
 def _rows_read(sql: str) -> int:
@@ -92,9 +164,7 @@ def _rows_read(sql: str) -> int:
     return read
 
 
-@pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="PostgreSQL's planner"
-)
+@ON_POSTGRESQL
 def test_before_the_first_analyze_a_lookup_reads_only_the_posts_asked_for():
     now = timezone.now()
     Item.objects.bulk_create(
