@@ -17,6 +17,7 @@ feed of its process and of its PostgreSQL backend, and of the wall time.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -51,6 +52,7 @@ def serve(tree: Path, simulator: str) -> None:
     from sources.models import Hashtag, Source  # noqa: PLC0415
 
     call_command("migrate", verbosity=0)
+    gc.freeze()  # as the worker does at start (pln.celery): collections skip startup objects
     tables = [m._meta.db_table for m in apps.get_app_config("feeds").get_models()]
     tables += [Source._meta.db_table, Hashtag._meta.db_table]
     with connection.cursor() as cursor:
