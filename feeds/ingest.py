@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from feeds.models import Item, ItemHashtag, ItemSource, Person
 from feeds.sanitize import clean_html, plain_text, text_of_clean_html
-from feeds.upsert import select_in, select_unique, upsert
+from feeds.upsert import copy_rows, insert_new, select_in, select_unique, upsert
 from sources.connectors.base import AuthorRecord, ItemRecord
 from sources.hashtags import display_form, find_in_text, normalise
 from sources.models import Hashtag, Source
@@ -162,14 +162,18 @@ def _write(batch: _Batch) -> list[StoreResult]:
     """Write a prepared batch's posts and their links; each poll's StoreResult."""
     changed, rows = batch.changed, batch.rows
     ids = {key: pk for key, (pk, _) in batch.known.items()}
-    ids |= dict(
-        _upsert_items([row for row, r in zip(rows, changed, strict=True) if r.authoritative])
-    )
-    ids |= dict(
-        _upsert_items(
-            [row for row, r in zip(rows, changed, strict=True) if not r.authoritative], relayed=True
-        )
-    )
+    # Posts not stored before are inserted outright, and their links copied in after them.
+    # If a concurrent poll stored one of them meanwhile, they are upserted like the others.
+    pairs = list(zip(rows, changed, strict=True))
+    new = [(row, r) for row, r in pairs if r.external_id not in ids]
+    created = insert_new(Item._meta.db_table, ITEM_COLUMNS, [row for row, _ in new])
+    if created is None:
+        created, rest = [], pairs
+    else:
+        ids |= zip([r.external_id for _, r in new], created, strict=True)
+        rest = [(row, r) for row, r in pairs if r.external_id in batch.known]
+    ids |= dict(_upsert_items([row for row, r in rest if r.authoritative]))
+    ids |= dict(_upsert_items([row for row, r in rest if not r.authoritative], relayed=True))
     keys = {key for own in batch.keys_of for key in own}
     if len(ids) < len(keys):  # relayed copies stored by a concurrent poll: look their ids up
         ids |= dict(
@@ -177,22 +181,14 @@ def _write(batch: _Batch) -> list[StoreResult]:
                 "external_id", "id"
             )
         )
-    upsert(
-        ItemSource._meta.db_table,
-        ["item_id", "source_id"],
-        sorted(
-            (ids[key], source.pk)
-            for (source, _), own in zip(batch.polls, batch.keys_of, strict=True)
-            for key in own
-        ),
-        conflict=["item_id", "source_id"],
-    )
-    upsert(
-        ItemHashtag._meta.db_table,
-        ["item_id", "hashtag_id"],
-        sorted((ids[key], tag_id) for key, tag_id in batch.tags),
-        conflict=["item_id", "hashtag_id"],
-    )
+    sources = {
+        (ids[key], source.pk)
+        for (source, _), own in zip(batch.polls, batch.keys_of, strict=True)
+        for key in own
+    }
+    new_ids = set(created)
+    _link(ItemSource, ["item_id", "source_id"], sources, new_ids)
+    _link(ItemHashtag, ["item_id", "hashtag_id"], {(ids[k], tag) for k, tag in batch.tags}, new_ids)
     rewritten = {r.external_id for r in changed}
     return [
         StoreResult(
@@ -201,6 +197,14 @@ def _write(batch: _Batch) -> list[StoreResult]:
         )
         for own in batch.keys_of
     ]
+
+
+def _link(model: type, columns: list[str], pairs: set[tuple[int, int]], new: set[int]) -> None:
+    """Store (item id, other id) link rows: those of posts just inserted (`new`, which no
+    other transaction can see yet) are copied in, the others added unless stored."""
+    fresh = sorted(pair for pair in pairs if pair[0] in new)
+    copy_rows(model._meta.db_table, columns, fresh)
+    upsert(model._meta.db_table, columns, sorted(pairs.difference(fresh)), conflict=columns)
 
 
 def content_hash(record: ItemRecord) -> str:

@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from feeds import ingest
+from feeds import ingest, upsert
 from feeds.ingest import store_items, store_polls
 from feeds.models import Item, ItemHashtag, ItemSource, Person
 from sources.connectors.base import AuthorRecord, ItemRecord
@@ -10,6 +10,15 @@ from sources.tests.factories import SourceFactory
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True, params=["few", "batch"])
+def write_path(request, monkeypatch):
+    """Each test runs twice: as a poll of a few posts (statements with their values) and as
+    a batch (on PostgreSQL, rows copied in and new posts inserted outright), whatever the
+    number of posts it stores."""
+    if request.param == "batch":
+        monkeypatch.setattr(upsert, "COPY_FROM_ROWS", 1)
 
 
 def record(n: int, **overrides) -> ItemRecord:
@@ -272,3 +281,25 @@ def test_deleting_a_source_or_an_item_takes_their_links_with_them():
         record(2).external_id,
         record(3).external_id,
     ]
+
+
+def test_a_post_stored_by_a_concurrent_poll_meanwhile_is_kept_once_and_linked(monkeypatch):
+    source, other = SourceFactory(), SourceFactory()
+    prepare = ingest._prepare
+    raced = []
+
+    def prepare_then_race(*args, **kwargs):
+        batch = prepare(*args, **kwargs)
+        if not raced:  # another worker stores post 2 between our lookup and our insert
+            raced.append(other)
+            store_items(other, [record(2, title="Stored meanwhile")], now=NOW)
+        return batch
+
+    monkeypatch.setattr(ingest, "_prepare", prepare_then_race)
+    result = store_items(source, [record(1), record(2), record(3)], now=NOW)
+
+    assert raced and (result.stored, result.new) == (3, 3)
+    assert sorted(Item.objects.values_list("title", flat=True)) == ["Post 1", "Post 2", "Post 3"]
+    assert Item.objects.filter(sources=source).count() == 3
+    assert list(Item.objects.filter(sources=other).values_list("title", flat=True)) == ["Post 2"]
+    assert ItemHashtag.objects.count() == 3

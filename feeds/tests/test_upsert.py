@@ -11,7 +11,7 @@ from django.utils import timezone
 from feeds.ingest import ITEM_COLUMNS
 from feeds.models import Item
 from feeds.tests.factories import ItemFactory
-from feeds.upsert import COPY_FROM_ROWS, select_in, select_unique, upsert
+from feeds.upsert import COPY_FROM_ROWS, insert_new, select_in, select_unique, upsert
 
 pytestmark = pytest.mark.django_db
 
@@ -133,6 +133,36 @@ def test_a_failed_batch_leaves_nothing_behind_for_the_next_one(column, value):
 
     assert sorted(key for (key,) in written) == sorted(f"next{n}" for n in range(COPY_FROM_ROWS))
     assert not Item.objects.filter(external_id__startswith="broken").exists()
+
+
+@ON_POSTGRESQL
+def test_new_rows_are_inserted_outright_with_their_ids_in_order():
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = _batch("new", stamp)
+
+    ids = insert_new(Item._meta.db_table, ITEM_COLUMNS, rows)
+
+    assert ids is not None and len(ids) == len(rows)
+    stored = dict(Item.objects.filter(pk__in=ids).values_list("id", "external_id"))
+    assert [stored[pk] for pk in ids] == [row[1] for row in rows]
+    assert Item.objects.create(
+        platform="feed", external_id="later", published_at=timezone.now()
+    ).pk > max(ids)
+
+
+@ON_POSTGRESQL
+def test_new_rows_of_which_one_is_stored_meanwhile_are_left_to_upsert():
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = _batch("new", stamp)
+    ItemFactory(platform="feed", external_id=rows[-1][1], title="Stored meanwhile")
+
+    with transaction.atomic():
+        assert insert_new(Item._meta.db_table, ITEM_COLUMNS, rows) is None
+        written = _insert(rows)  # the transaction is still usable
+
+    assert len(written) == len(rows)
+    assert Item.objects.count() == len(rows)
+    assert Item.objects.get(external_id=rows[-1][1]).title == rows[-1][3]
 
 
 @ON_POSTGRESQL  # SQLite stores it
