@@ -142,6 +142,10 @@ EDGE_CASES = {
         "&lt;p&gt;Body&lt;/p&gt;</c:encoded><dcx:creator xmlns:dcx="
         '"http://purl.org/dc/elements/1.1/">Ann</dcx:creator></item>'
     ),
+    "an unknown namespace declared on an item, whose title is not the post's": rss2(
+        '<item><title>The post</title><x:title xmlns:x="https://x.example/ns">Other</x:title>'
+        '<y:author xmlns:y="https://y.example/ns">Not the author</y:author></item>'
+    ),
     "dates in several formats": rss2(
         "".join(
             f"<item><title>{n}</title><guid>https://blog.example.org/{n}</guid>"
