@@ -166,9 +166,8 @@ def request(
             if response.status not in REDIRECT_STATUSES or not location:
                 bodiless = response.status in (204, 304) or method == "HEAD"
                 content = b"" if bodiless else _read_capped(response, limit, deadline, total)
-                headers_copy = urllib3.HTTPHeaderDict(response.headers)
                 response.release_conn()  # read to the end: the connection can be reused
-                return Response(url, response.status, headers_copy, content)
+                return Response(url, response.status, response.headers, content)
         finally:
             response.close()  # after release_conn() this leaves the pooled connection alone
         next_url = urljoin(url, location.strip())
