@@ -6,10 +6,11 @@ model instance and one prepared value per field and row) cost as much as Postgre
 it; building `filter(key__in=...).values_list(...)` cost four times running it (0.5 ms).
 
 On PostgreSQL, a batch of rows is copied (`COPY ... FROM STDIN`) into a temporary staging
-table and inserted from there with one `INSERT ... SELECT ... ON CONFLICT`. A `VALUES` list
-of string literals cost more than the insert itself: PostgreSQL spent about 45 of a post's
-80 microseconds lexing, coercing and planning its literals, and psycopg2 20 more adapting
-them. COPY's text format is read in one pass, and building it is a few `str.replace` calls.
+table and inserted from there with one `INSERT ... SELECT ... ON CONFLICT`; rows known to be
+new are copied straight into their table (`insert_new`, `copy_rows`). A `VALUES` list of
+string literals cost more than the insert itself: PostgreSQL spent about 45 of a post's 80
+microseconds lexing, coercing and planning its literals, and psycopg2 20 more adapting them.
+COPY's text format is read in one pass, and building it is a few `str.replace` calls.
 
 A few rows (and SQLite, 3.35+, which has no COPY) take the `VALUES` path: integers, booleans
 and NULLs are written as literals, and a string repeated across rows (the platform, the
@@ -79,7 +80,7 @@ def _upsert_copied(
     returning: bool,
 ) -> list[tuple]:
     """`upsert` on PostgreSQL: COPY the rows into this session's staging table for `table`
-    and `columns`, then move them into `table` in the order given.
+    and `columns`, then move them into `table`.
 
     The staging table is temporary (this session's own) and emptied at every commit; the
     insert deletes the rows it reads, so two upserts in one transaction do not see each
