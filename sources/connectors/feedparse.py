@@ -264,7 +264,7 @@ def _sync_author(context: dict) -> None:
     author, email = context.get("author"), None
     if not author:
         return
-    match = _EMAIL.search(author)
+    match = _EMAIL.search(author) if "@" in author else None  # most are names alone
     if match:
         email = match.group(0)
         author = author.replace(email, "").replace("()", "").replace("<>", "")
@@ -626,7 +626,9 @@ class _Reader:
                 self._inert(child, key)  # its text is its own, not the author's
             else:
                 raise Unsupported(f"<{key}> inside an author")
-        text = (element.text or "") + "".join(child.tail or "" for child in element)
+        text = element.text or ""
+        if len(element):
+            text += "".join(child.tail or "" for child in element)
         context["author"] = _clean(text.strip())
         _sync_author(context)
 
@@ -659,11 +661,7 @@ class _Reader:
     def _content_type(attrs: dict, default: str) -> str:
         if not attrs:  # the defaults passed in are mapped and textual already
             return default
-        content_type = _Mixin.map_content_type(attrs.get("type", default))
-        textual = content_type.startswith("text/") or content_type.endswith(("+xml", "/xml"))
-        if attrs.get("mode") == "base64" or not textual:
-            raise Unsupported(f"base64 content ({content_type})")
-        return content_type
+        return _declared_type(attrs.get("type", default), attrs.get("mode"))
 
     def _plain(self, element: Any, *, base: str | None = None) -> str:
         """An element's text as feedparser pops it, resolved against `base` when given."""
@@ -711,6 +709,17 @@ class _Reader:
         pieces.append(f"</{name}>")
         if element.tail:
             pieces.append(escape(element.tail))
+
+
+@lru_cache(maxsize=256)  # an Atom feed declares the same few types on every entry
+def _declared_type(given: str, mode: str | None) -> str:
+    """The content type feedparser reads from a `type` attribute; Unsupported if the content
+    is not text (an image, base64)."""
+    content_type = _Mixin.map_content_type(given)
+    textual = content_type.startswith("text/") or content_type.endswith(("+xml", "/xml"))
+    if mode == "base64" or not textual:
+        raise Unsupported(f"base64 content ({content_type})")
+    return content_type
 
 
 def _raw(element: Any) -> str:

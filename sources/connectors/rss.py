@@ -11,6 +11,7 @@ import re
 import xml.sax
 from datetime import UTC, datetime
 from html import escape
+from time import struct_time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -127,7 +128,7 @@ def _xml_entry(entry: Any, *, feed: Any, url: str) -> ItemRecord:
         title=entry.get("title", ""),
         html=html,
         author=_author(url, author_name, author.get("href", "") or feed.get("link", "")),
-        published_at=datetime.fromtimestamp(calendar.timegm(published), UTC) if published else None,
+        published_at=_utc(published) if published else None,
         hashtags=[tag.get("term", "") for tag in entry.get("tags") or [] if tag.get("term")],
         media=[
             {"url": _resolve(base, e["href"]), "type": e.get("type", "")}
@@ -136,6 +137,15 @@ def _xml_entry(entry: Any, *, feed: Any, url: str) -> ItemRecord:
         ],
         base_url=base,
     )
+
+
+def _utc(parsed: struct_time) -> datetime:
+    """The UTC datetime of a parsed feed date: its fields as they are, unless they are out of
+    their ranges (a leap second, a 31 November), which `timegm` carries over."""
+    try:
+        return datetime(*parsed[:6], tzinfo=UTC)
+    except ValueError:
+        return datetime.fromtimestamp(calendar.timegm(parsed), UTC)
 
 
 def _resolve(base: str, url: str) -> str:
