@@ -158,7 +158,9 @@ def _copy(
 
 def _stage_name(table: str, columns: Sequence[str]) -> str:
     """The staging table for upserting `columns` of `table`: one per column list, so that a
-    table upserted with two column lists has two."""
+    table upserted with two column lists has two. It keeps the column types it was created
+    with until the session ends: a worker started before a migration that changes a type
+    should be restarted, as deploys do anyway."""
     return f"upsert_{table}_{zlib.crc32(','.join(columns).encode()):08x}"
 
 
