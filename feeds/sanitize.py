@@ -83,6 +83,8 @@ def _resolved_url(base_url: str, value: str) -> str | None:
     # nh3 checks schemes before calling this, so a relative URL is checked again after
     # joining: a hostile base (`javascript:...`) must not lend it its scheme.
     joined = urljoin(base_url, value) if base_url else value
+    if joined.startswith(_ABSOLUTE):  # the usual answer: no need to split it to know
+        return joined
     scheme = urlsplit(joined).scheme.lower()
     return joined if scheme in SAFE_SCHEMES or (not scheme and not base_url) else None
 
