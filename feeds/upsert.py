@@ -28,8 +28,10 @@ from django.db import IntegrityError, connection, models, transaction
 
 MAX_PARAMETERS = 30_000  # below SQLite's and PostgreSQL's limits on one statement's parameters
 # From this many rows, PostgreSQL gets them by COPY. Below it, the staging table's two more
-# statements cost more than the literals they save.
-COPY_FROM_ROWS = 20
+# statements cost more than the literals they save: CPU (PostgreSQL's and ours) per post,
+# VALUES against COPY, was 287 against 425 microseconds for 10 posts, 232 against 254 for
+# 20, 165 against 160 for 50.
+COPY_FROM_ROWS = 50
 
 
 def upsert(
