@@ -85,6 +85,7 @@ _ENTRY_KINDS = {
     "enclosure": "enclosure", "source": "source",
 }  # fmt: skip
 PASS_THROUGH = {"media_group", "media_content", "contributor"}  # containers, not text
+_AUTHOR_KEYS = {"author", "authors", "author_detail"}  # set by an earlier author element
 AUTHOR_PARTS = {"name": "name", "itunes_name": "name", "email": "email", "itunes_email": "email"}
 AUTHOR_LINKS = {"uri", "url", "homepage"}
 IMAGE_PARTS = {"title", "link", "description", "url", "href", "width", "height"}
@@ -299,18 +300,21 @@ def parse_date(value: str) -> struct_time | None:
 
 
 def _everyday_date(value: str) -> struct_time | None:
-    match = _RFC822.fullmatch(value)
-    if match:
-        day, month, year, hour, minute, second, sign, tz_hours, tz_minutes = match.groups()
-        month_number = _MONTHS.get(month.lower(), 0)
-    elif match := _W3DTF.fullmatch(value):
-        year, month, day, hour, minute, second, sign, tz_hours, tz_minutes = match.groups()
-        month_number = int(month)
-    else:
-        return None
+    """The date in one of the two everyday forms, or None: feedparser's own parsers then
+    decide (a leap second, an offset out of range)."""
     try:
-        stamp = datetime(int(year), month_number, int(day), int(hour), int(minute), int(second))
-        offset = timedelta(hours=int(tz_hours or 0), minutes=int(tz_minutes or 0))
+        if value[4:5] == "-":  # W3DTF, which `fromisoformat` reads 3-4 times quicker
+            return datetime.fromisoformat(value).utctimetuple() if _W3DTF.fullmatch(value) else None
+        match = _RFC822.fullmatch(value)
+        if match is None:
+            return None
+        day, month, year, hour, minute, second, sign, tz_hours, tz_minutes = match.groups()
+        stamp = datetime(
+            int(year), _MONTHS.get(month.lower(), 0), int(day), int(hour), int(minute), int(second)
+        )
+        if sign is None:  # GMT, UT, Z
+            return stamp.utctimetuple()
+        offset = timedelta(hours=int(tz_hours), minutes=int(tz_minutes))
         return (stamp + offset if sign == "-" else stamp - offset).utctimetuple()
     except (ValueError, OverflowError):
         return None
@@ -326,6 +330,7 @@ class _Reader:
         self.title_depth = -1
         self._unknown: dict[str, str] = {}  # unknown namespace URI -> the prefix feedparser uses
         self._keys: dict[str, tuple[str, bool]] = {}
+        self._entry_kinds: dict[str, tuple[str, str | None]] = {}  # tag -> (key, how to read)
         self._bases: dict[tuple[str, str], str] = {}
 
     # --- the document --------------------------------------------------------------------
@@ -518,18 +523,21 @@ class _Reader:
             entry["id"] = attrs["rdf:about"]
         has_content = False
         # `_children`, inlined: this loop runs for every element of every entry.
-        keys, kinds = self._keys, _ENTRY_KINDS
+        kinds = self._entry_kinds
         plain_base = self.base(base, {})
         for child in element:
-            found = keys.get(child.tag)
-            key = found[0] if found is not None else self.key(child)[0]
-            if child.keys():
-                child_attrs = _attributes(child)
+            found = kinds.get(child.tag)
+            if found is None:
+                key = self.key(child)[0]
+                found = kinds[child.tag] = (key, _ENTRY_KINDS.get(key))
+            key, kind = found
+            items = child.items()
+            if items:  # `_attributes(child)`, inlined
+                child_attrs = dict(_keyed_attributes(tuple(items)))
                 has_base = "xml:base" in child_attrs or "base" in child_attrs
                 child_base = self.base(base, child_attrs) if has_base else plain_base
             else:
                 child_attrs, child_base = {}, plain_base
-            kind = kinds.get(key)
             if kind == "summary" and "summary" in entry and not has_content:
                 kind = "content"  # a second summary without content is read as content
             # Elements without attributes (most, in RSS) are read here, as their readers
@@ -549,13 +557,15 @@ class _Reader:
             elif kind == "guid":
                 self._guid(entry, child, child_attrs, child_base)
             elif kind == "published":
-                entry["published_parsed"] = parse_date(self._plain(child))
+                entry["published_parsed"] = parse_date(_clean(_raw(child)))
             elif kind == "updated":
-                entry["updated_parsed"] = parse_date(self._plain(child))
-            elif kind == "author":
+                entry["updated_parsed"] = parse_date(_clean(_raw(child)))
+            elif kind == "author" and not _AUTHOR_KEYS.isdisjoint(entry):
                 self._author(entry, child, child_base)
+            elif kind == "author":
+                self._first_author(entry, child, child_base)
             elif kind == "category" and not child_attrs and key != "media_category":
-                _add_term(entry.setdefault("tags", []), self._plain(child))
+                _add_term(entry.setdefault("tags", []), _clean(_raw(child)))
             elif kind == "category":
                 self._category(entry, child, child_attrs, key)
             elif kind == "content":
@@ -632,13 +642,43 @@ class _Reader:
         context["author"] = _clean(text.strip())
         _sync_author(context)
 
+    def _first_author(self, entry: dict, element: Any, base: str) -> None:
+        """`_author` for an entry's first author: the same keys and values, without
+        syncing them after every part (only the last sync's outcome survives)."""
+        detail: dict[str, str] = {}
+        text = element.text or ""  # and the text after each part
+        for child in element:
+            text += child.tail or ""
+            key, _ = self.key(child)
+            if key in AUTHOR_PARTS:
+                self._leaf(child)
+                detail[AUTHOR_PARTS[key]] = (child.text or "").strip()
+            elif key in AUTHOR_LINKS:
+                link_base = self.base(base, _attributes(child))
+                detail["href"] = self._plain(child, base=link_base)
+            elif key not in _HANDLED and not child.attrib and not len(child):
+                self._inert(child, key)
+            else:
+                raise Unsupported(f"<{key}> inside an author")
+        entry["authors"] = [detail]
+        entry["author"] = _clean(text.strip())
+        if not detail:  # the author is the element's text: "Ann", "ann@example.org (Ann)"
+            _sync_author(entry)
+            return
+        entry["author_detail"] = dict(detail)
+        name, email = detail.get("name"), detail.get("email")
+        if name and email:
+            entry["author"] = f"{name} ({email})"
+        elif name or email:
+            entry["author"] = name or email
+
     def _category(self, context: dict, element: Any, attrs: dict, key: str) -> None:
         if key == "media_category":
             attrs.setdefault("scheme", "http://search.yahoo.com/mrss/category_schema")
         tags = context.setdefault("tags", [])
         scheme = attrs.get("scheme", attrs.get("domain"))
         _add_tag(tags, attrs.get("term"), scheme, attrs.get("label"))
-        _add_term(tags, self._plain(element))
+        _add_term(tags, _clean(_raw(element)))
 
     def _summary(self, entry: dict, element: Any, attrs: dict, base: str, default: str) -> None:
         value, content_type = self._text(element, self._content_type(attrs, default))

@@ -423,6 +423,23 @@ def test_everyday_dates_parse_exactly_as_feedparser_parses_them() -> None:
 
 
 @pytest.mark.parametrize(
+    "sample",
+    [
+        "2026-11-27T24:00:00Z", "2026-11-27T23:59:60Z", "2026-02-30T10:00:00Z",
+        "2026-11-27T10:00:00+24:00", "2026-11-27T10:00:00+05:99", "9999-12-31T23:59:59-01:00",
+        "0001-01-01T00:30:00+01:00", "Fri, 27 Nov 2026 24:00:00 GMT",
+        "Sat, 28 Nov 2026 10:00:00 +2400", "Fri, 30 Feb 2026 10:00:00 GMT",
+        "Fri, 27 Nov 2026 10:00:00 -0099",
+        # ISO 8601 forms that are not W3DTF's everyday one
+        "2026-11-27 10:00:00", "2026-11-27T10:00", "2026-11-27T10:00:00.5+01:00", "2026-11-27",
+        "2026-11-27T10:00:00+0100", "2026-W48-5",
+    ],
+)  # fmt: skip
+def test_odd_dates_parse_exactly_as_feedparser_parses_them(sample: str) -> None:
+    assert feedparse.parse_date(sample) == _parse_date(sample)
+
+
+@pytest.mark.parametrize(
     "url",
     [
         "https://blog.example.org/a?b=1#c", "http://x.example", "http://x.example/?", "HTTP://X/",
