@@ -95,7 +95,8 @@ def _store_together(
 
     def record(results: list[StoreResult]) -> None:
         for (source, fetched), result in zip(polls, results, strict=True):
-            record_success(source, fetched, now=now, new_items=result.new)
+            note_success(source, fetched, now=now, new_items=result.new)
+        save_poll_states([source for source, _ in polls])
 
     try:
         store_polls([(source, fetched.items) for source, fetched in polls], now=now, then=record)
@@ -266,6 +267,12 @@ def _host(url: str) -> str:
 
 
 def record_success(source: Source, result: FetchResult, *, now: datetime, new_items: int) -> None:
+    note_success(source, result, now=now, new_items=new_items)
+    _save_poll_state(source)
+
+
+def note_success(source: Source, result: FetchResult, *, now: datetime, new_items: int) -> None:
+    """Set `source`'s poll state after a successful poll, without saving it."""
     source.etag = result.state.etag[:500]
     source.last_modified = result.state.last_modified[:100]
     source.cursor = result.state.cursor[:500]
@@ -277,7 +284,6 @@ def record_success(source: Source, result: FetchResult, *, now: datetime, new_it
     source.last_error = source.pause_reason = ""
     source.last_polled_at = source.last_success_at = now
     source.claimed_until = source.paused_at = None
-    _save_poll_state(source)
 
 
 @functools.cache
@@ -300,6 +306,54 @@ def _save_poll_state(source: Source) -> None:
         cursor.execute(sql, [*values, source.pk])
         if cursor.rowcount != 1:
             raise DatabaseError(f"Source {source.pk} is gone; its poll is not stored.")
+
+
+def save_poll_states(sources: list[Source]) -> None:
+    """`_save_poll_state` for several Sources: on PostgreSQL one UPDATE for all of them, which
+    PostgreSQL plans once instead of once a Source (~0.2 ms each). Raises DatabaseError when
+    one of them is gone."""
+    if connection.vendor != "postgresql" or len(sources) < 2:
+        for source in sources:
+            _save_poll_state(source)
+        return
+    columns, fields = _poll_states_update()
+    row = "(" + ", ".join(f"%s::{cast}" for cast in columns) + ")"
+    rows = ", ".join([row] * len(sources))
+    params = [
+        value
+        for source in sources
+        for value in [
+            source.pk,
+            *(f.get_db_prep_save(getattr(source, f.attname), connection) for f in fields),
+        ]
+    ]
+    head, tail = _poll_states_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(f"{head}{rows}{tail}", params)
+        if cursor.rowcount != len(sources):
+            raise DatabaseError("A Source is gone; its batch's polls are stored one by one.")
+
+
+@functools.cache
+def _poll_states_update() -> tuple[list[str], list[Field]]:
+    """The type each VALUES column is cast to (the id, then POLL_STATE_FIELDS), and the
+    fields. Strings are cast to unbounded varchar: a value too long for its column is then
+    refused, as by `_save_poll_state`, not cut short by the cast."""
+    fields = [Source._meta.get_field(name) for name in POLL_STATE_FIELDS]
+    casts = [f.cast_db_type(connection) for f in [Source._meta.pk, *fields]]
+    return [cast.split("(")[0] for cast in casts], fields
+
+
+@functools.cache
+def _poll_states_sql() -> tuple[str, str]:
+    """The UPDATE around its VALUES list. Identifiers come from the model and are quoted;
+    every value is a parameter."""
+    quote = connection.ops.quote_name
+    columns = [Source._meta.get_field(name).column for name in POLL_STATE_FIELDS]
+    names = ", ".join(quote(c) for c in ["id", *columns])
+    assignments = ", ".join(f"{quote(c)} = v.{quote(c)}" for c in columns)
+    head = f"UPDATE {quote(Source._meta.db_table)} AS s SET {assignments} FROM (VALUES "  # noqa: S608
+    return head, f") AS v({names}) WHERE s.id = v.id"
 
 
 def record_failure(source: Source, error: ConnectorError, *, now: datetime) -> None:

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+import requests
 from django.utils import timezone
 
 from feeds import polling
@@ -234,6 +235,21 @@ def test_a_batch_of_sources_is_polled_together_and_each_once(sim):
     assert len(sim.requests) == 4
     assert Item.objects.count() == 4 * 5
     assert all(s.claimed_until is None for s in Source.objects.all())
+
+
+def test_each_source_of_a_batch_stored_together_keeps_its_own_poll_state(sim):
+    sources = [feed_source(sim, n) for n in range(3)]
+    before = timezone.now()
+
+    poll_sources([s.pk for s in sources])
+
+    for n, source in enumerate(sources):
+        source.refresh_from_db()
+        assert source.title == sim.site.blogs.blogs[n].title  # each from its own feed
+        assert source.etag == requests.get(sim.feed_url(n), timeout=5).headers["ETag"]
+        assert source.last_success_at >= before and source.last_polled_at == source.last_success_at
+        assert source.next_poll_at == source.last_polled_at + source.interval
+        assert source.claimed_until is None and source.consecutive_failures == 0
 
 
 def test_a_batch_mixes_failures_and_successes_without_losing_either(sim):
