@@ -17,7 +17,6 @@ feed of its process and of its PostgreSQL backend, and of the wall time.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import statistics
@@ -48,11 +47,12 @@ def serve(tree: Path, simulator: str) -> None:
     from django.db import connection  # noqa: PLC0415
 
     from feeds.polling import poll_sources  # noqa: PLC0415
+    from pln.celery import freeze_startup_objects  # noqa: PLC0415
     from simulator.formats import FORMATS  # noqa: PLC0415
     from sources.models import Hashtag, Source  # noqa: PLC0415
 
     call_command("migrate", verbosity=0)
-    gc.freeze()  # as the worker does at start (pln.celery): collections skip startup objects
+    freeze_startup_objects()  # the collector set up as each tree's worker sets it up
     tables = [m._meta.db_table for m in apps.get_app_config("feeds").get_models()]
     tables += [Source._meta.db_table, Hashtag._meta.db_table]
     with connection.cursor() as cursor:
