@@ -299,7 +299,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--blogs", type=int, default=1000)
     parser.add_argument("--posts", type=int, default=50, help="posts per blog feed")
     parser.add_argument("--hashtags", type=int, default=200, help="hashtag streams per kind")
-    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=settings.CELERY_WORKER_CONCURRENCY,
+        help="worker processes (default: the app's, PLN_WORKER_CONCURRENCY or cores + 1)",
+    )
     parser.add_argument("--prefetch", type=int, default=1, help="worker_prefetch_multiplier")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--log", type=Path, default=ROOT / "var" / "bench-worker.log")
