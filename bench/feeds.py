@@ -234,6 +234,16 @@ def cpu_seconds(worker_pid: int) -> dict[str, float]:
 # --- rounds ------------------------------------------------------------------------------------
 
 
+def autovacuum_runs() -> int:
+    """Autovacuum and autoanalyze runs so far on this database's tables: PostgreSQL's own
+    upkeep after many inserts, which runs on the cores the round uses."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(sum(autovacuum_count + autoanalyze_count), 0) FROM pg_stat_user_tables"
+        )
+        return int(cursor.fetchone()[0])
+
+
 def make_due() -> None:
     Source.objects.update(next_poll_at=timezone.now(), claimed_until=None)
 
@@ -241,6 +251,7 @@ def make_due() -> None:
 def run_round(label: str, total: int, worker_pid: int) -> dict:
     """Make every Source due, dispatch as beat would, and wait until all have polled."""
     make_due()
+    upkeep_before = autovacuum_runs()
     cpu_before = cpu_seconds(worker_pid)
     started_at = timezone.now()
     started = time.monotonic()
@@ -255,6 +266,7 @@ def run_round(label: str, total: int, worker_pid: int) -> dict:
     seconds = time.monotonic() - started
     cpu_after = cpu_seconds(worker_pid)
     cpu = {role: round(cpu_after[role] - cpu_before[role], 1) for role in CPU_ROLES}
+    upkeep = autovacuum_runs() - upkeep_before
     failed = list(
         polled.filter(last_polled_at__gte=started_at, consecutive_failures__gt=0).values_list(
             "url", "last_error"
@@ -262,7 +274,7 @@ def run_round(label: str, total: int, worker_pid: int) -> dict:
     )
     return {
         "round": label, "seconds": round(seconds, 2), "dispatched": dispatched,
-        "polled": done, "failed": failed, "cpu": cpu,
+        "polled": done, "failed": failed, "cpu": cpu, "autovacuum_runs": upkeep,
     }  # fmt: skip
 
 
@@ -278,6 +290,7 @@ def run_indexing(worker_pid: int) -> dict:
     """Time the worker's search indexer (what beat runs every 15 s) through the backlog the
     first poll left: that work is kept off the poll itself."""
     backlog = SearchBacklog.objects.count()
+    upkeep_before = autovacuum_runs()
     cpu_before = cpu_seconds(worker_pid)
     started = time.monotonic()
     for _ in range(backlog // settings.PLN_SEARCH_INDEX_LIMIT + 1):
@@ -290,6 +303,7 @@ def run_indexing(worker_pid: int) -> dict:
         "round": "search index", "seconds": round(seconds, 2), "dispatched": 0,
         "polled": 0, "failed": [], "items": backlog - SearchBacklog.objects.count(),
         "cpu": {role: round(cpu_after[role] - cpu_before[role], 1) for role in CPU_ROLES},
+        "autovacuum_runs": autovacuum_runs() - upkeep_before,
     }  # fmt: skip
 
 
@@ -381,6 +395,8 @@ def print_table(f: dict) -> None:
     print(
         f"worker memory, idle:  RSS {f['worker_idle_rss_mb']} MB, PSS {f['worker_idle_pss_mb']} MB"
     )
+    upkeep = ", ".join(f"{r['round']} {r['autovacuum_runs']}" for r in f["rounds"])
+    print(f"PostgreSQL autovacuum/autoanalyze runs in each round: {upkeep}")
     peak = f"RSS {f['worker_peak_rss_mb']} MB, PSS {f['worker_peak_pss_mb']} MB"
     print(f"worker memory, peak:  {peak} (summed over the worker's process tree)")
 
