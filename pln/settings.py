@@ -201,10 +201,12 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True  # polls are idempotent: a redelivered poll stores nothing twice
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# One process more than the cores: a poll waits on PostgreSQL and on the platforms part of
-# the time, and on two cores three processes kept both busy where two left 5-8% of them idle
-# (bench/README.md). Each process costs ~50 MB.
-CELERY_WORKER_CONCURRENCY = env_int("PLN_WORKER_CONCURRENCY", (os.cpu_count() or 1) + 1)
+# One process more than the cores this process may run on (a container's cpuset, not all
+# the host's): a poll waits on PostgreSQL and on the platforms part of the time, and on two
+# cores three processes kept both busy where two left 5-8% of them idle (bench/README.md).
+# Each process costs ~50 MB.
+_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+CELERY_WORKER_CONCURRENCY = env_int("PLN_WORKER_CONCURRENCY", (_CORES or 1) + 1)
 CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
