@@ -624,44 +624,19 @@ class _Reader:
 
     def _author(self, context: dict, element: Any, base: str) -> None:
         context.setdefault("authors", []).append({})
-        for child in element:
-            key, _ = self.key(child)
-            if key in AUTHOR_PARTS:
-                self._leaf(child)
-                _save_author(context, AUTHOR_PARTS[key], (child.text or "").strip())
-            elif key in AUTHOR_LINKS:
-                link_base = self.base(base, _attributes(child))
-                _save_author(context, "href", self._plain(child, base=link_base))
-            elif key not in _HANDLED and not child.attrib and not len(child):
-                self._inert(child, key)  # its text is its own, not the author's
-            else:
-                raise Unsupported(f"<{key}> inside an author")
-        text = element.text or ""
-        if len(element):
-            text += "".join(child.tail or "" for child in element)
-        context["author"] = _clean(text.strip())
+        parts, text = self._author_parts(element, base)
+        for key, value in parts:
+            _save_author(context, key, value)
+        context["author"] = text
         _sync_author(context)
 
     def _first_author(self, entry: dict, element: Any, base: str) -> None:
         """`_author` for an entry's first author: the same keys and values, without
         syncing them after every part (only the last sync's outcome survives)."""
-        detail: dict[str, str] = {}
-        text = element.text or ""  # and the text after each part
-        for child in element:
-            text += child.tail or ""
-            key, _ = self.key(child)
-            if key in AUTHOR_PARTS:
-                self._leaf(child)
-                detail[AUTHOR_PARTS[key]] = (child.text or "").strip()
-            elif key in AUTHOR_LINKS:
-                link_base = self.base(base, _attributes(child))
-                detail["href"] = self._plain(child, base=link_base)
-            elif key not in _HANDLED and not child.attrib and not len(child):
-                self._inert(child, key)
-            else:
-                raise Unsupported(f"<{key}> inside an author")
+        parts, text = self._author_parts(element, base)
+        detail = dict(parts)
         entry["authors"] = [detail]
-        entry["author"] = _clean(text.strip())
+        entry["author"] = text
         if not detail:  # the author is the element's text: "Ann", "ann@example.org (Ann)"
             _sync_author(entry)
             return
@@ -671,6 +646,25 @@ class _Reader:
             entry["author"] = f"{name} ({email})"
         elif name or email:
             entry["author"] = name or email
+
+    def _author_parts(self, element: Any, base: str) -> tuple[list[tuple[str, str]], str]:
+        """An author element's (detail key, value) parts in order, and its own text."""
+        parts = []
+        text = element.text or ""  # and the text after each part
+        for child in element:
+            text += child.tail or ""
+            key, _ = self.key(child)
+            if key in AUTHOR_PARTS:
+                self._leaf(child)
+                parts.append((AUTHOR_PARTS[key], (child.text or "").strip()))
+            elif key in AUTHOR_LINKS:
+                link_base = self.base(base, _attributes(child))
+                parts.append(("href", self._plain(child, base=link_base)))
+            elif key not in _HANDLED and not child.attrib and not len(child):
+                self._inert(child, key)  # its text is its own, not the author's
+            else:
+                raise Unsupported(f"<{key}> inside an author")
+        return parts, _clean(text.strip())
 
     def _category(self, context: dict, element: Any, attrs: dict, key: str) -> None:
         if key == "media_category":
