@@ -319,9 +319,8 @@ def save_poll_states(sources: list[Source]) -> None:
         for source in sources:
             _save_poll_state(source)
         return
-    columns, fields = _poll_states_update()
-    row = "(" + ", ".join(f"%s::{cast}" for cast in columns) + ")"
-    rows = ", ".join([row] * len(sources))
+    head, row, tail = _poll_states_update()
+    _, fields = _poll_state_update()
     params = [
         value
         for source in sources
@@ -330,33 +329,30 @@ def save_poll_states(sources: list[Source]) -> None:
             *(f.get_db_prep_save(getattr(source, f.attname), connection) for f in fields),
         ]
     ]
-    head, tail = _poll_states_sql()
     with connection.cursor() as cursor:
-        cursor.execute(f"{head}{rows}{tail}", params)
+        cursor.execute(head + ", ".join([row] * len(sources)) + tail, params)
         if cursor.rowcount != len(sources):
             raise DatabaseError("A Source is gone; its batch's polls are stored one by one.")
 
 
 @functools.cache
-def _poll_states_update() -> tuple[list[str], list[Field]]:
-    """The type each VALUES column is cast to (the id, then POLL_STATE_FIELDS), and the
-    fields. Strings are cast to unbounded varchar: a value too long for its column is then
-    refused, as by `_save_poll_state`, not cut short by the cast."""
-    fields = [Source._meta.get_field(name) for name in POLL_STATE_FIELDS]
-    casts = [f.cast_db_type(connection) for f in [Source._meta.pk, *fields]]
-    return [cast.split("(")[0] for cast in casts], fields
-
-
-@functools.cache
-def _poll_states_sql() -> tuple[str, str]:
-    """The UPDATE around its VALUES list. Identifiers come from the model and are quoted;
-    every value is a parameter."""
+def _poll_states_update() -> tuple[str, str, str]:
+    """`UPDATE ... FROM (VALUES`, one row's placeholders, `) ... WHERE`: the id, then the
+    fields of `_poll_state_update`. Each placeholder is cast to its column's type, strings to
+    unbounded varchar: a value too long for its column is then refused, as by
+    `_save_poll_state`, not cut short by the cast. Identifiers come from the model and are
+    quoted; every value is a parameter."""
+    _, fields = _poll_state_update()
     quote = connection.ops.quote_name
-    columns = [Source._meta.get_field(name).column for name in POLL_STATE_FIELDS]
-    names = ", ".join(quote(c) for c in ["id", *columns])
-    assignments = ", ".join(f"{quote(c)} = v.{quote(c)}" for c in columns)
-    head = f"UPDATE {quote(Source._meta.db_table)} AS s SET {assignments} FROM (VALUES "  # noqa: S608
-    return head, f") AS v({names}) WHERE s.id = v.id"
+    columns = ["id", *(f.column for f in fields)]
+    casts = [f.cast_db_type(connection).split("(")[0] for f in [Source._meta.pk, *fields]]
+    assignments = ", ".join(f"{quote(c)} = v.{quote(c)}" for c in columns[1:])
+    table = quote(Source._meta.db_table)
+    return (
+        f"UPDATE {table} AS s SET {assignments} FROM (VALUES ",  # noqa: S608
+        "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")",
+        f") AS v({', '.join(map(quote, columns))}) WHERE s.id = v.id",
+    )
 
 
 def record_failure(source: Source, error: ConnectorError, *, now: datetime) -> None:
