@@ -4,6 +4,7 @@ import gc
 import os
 
 from celery import Celery, signals
+from django import db
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pln.settings")
 
@@ -24,3 +25,13 @@ def freeze_startup_objects(**kwargs: object) -> None:
     default the collector took ~2.7% of a first poll's worker CPU (0.5% now)."""
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)
+
+
+@signals.task_prerun.connect
+@signals.task_postrun.connect
+def close_old_connections(task: object = None, **kwargs: object) -> None:
+    """What Django does around each request, around each task: drop a connection older than
+    CONN_MAX_AGE or left unusable by an error (CELERY_DB_REUSE_MAX keeps the others). Not
+    for eager tasks, which run inside their caller's connection and transaction."""
+    if not getattr(getattr(task, "request", None), "is_eager", False):
+        db.close_old_connections()

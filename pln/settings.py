@@ -75,7 +75,11 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}", conn_max_age=env_int("DB_CONN_MAX_AGE", 60)
+        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        # A kept connection is checked before its first query of a request or a task, so
+        # that a database restart costs a reconnect, not a failed page or poll.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -207,6 +211,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Each process costs ~50 MB.
 _CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 CELERY_WORKER_CONCURRENCY = env_int("PLN_WORKER_CONCURRENCY", (_CORES or 1) + 1)
+# Celery's Django fixup closes the database connection around every task unless DB_REUSE_MAX
+# is set: each poll batch then paid for a new PostgreSQL backend (its fork, its catalog
+# caches, the upsert staging tables made again), ~10% of a first poll's CPU. Connections
+# now live as Django keeps them between requests, CONN_MAX_AGE seconds and dropped after an
+# error if unusable (`pln.celery`); the fixup still closes them every DB_REUSE_MAX tasks.
+CELERY_DB_REUSE_MAX = 100
 CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
