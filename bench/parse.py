@@ -2,7 +2,8 @@
 
 `python bench/parse.py [--blogs 40] [--posts 50] [--post-chars 1350]` renders the feeds
 in-process (no HTTP), checks that both paths give the same records, and prints feeds/s for
-each (one core, best of three runs), plus what sanitising those records costs.
+each (one core, best of three runs), plus what sanitising those records costs, and how fast
+this host is against the one issue 3's figures were measured on.
 """
 
 from __future__ import annotations
@@ -20,12 +21,19 @@ import django
 
 django.setup()
 
+import feedparser
+
 from feeds.sanitize import clean_html, plain_text
 from simulator.blogs import BlogSet
 from simulator.formats import JSONFEED
 from sources.connectors import rss
 
 BASE = "http://127.0.0.1:8765"
+# Issue 3 set its targets beside figures measured on "this 2-core machine", among them
+# feedparser with its default options (it sanitises) at 47 ms a feed of this shape. Machines
+# of this kind differ in speed, so this benchmark measures the same thing again: the host's
+# speed against the one the targets were set on.
+ANCHOR_FEEDPARSER_MS = 47
 
 
 def best_rate(work, count: int, runs: int = 3) -> float:
@@ -62,11 +70,15 @@ def main() -> int:
     print(f"{len(feeds)} RSS 2.0 / Atom / RSS 1.0 feeds, {args.posts} posts each, "
           f"{html_bytes:,.0f} characters of HTML per post on average")  # fmt: skip
     print(f"{'':<34}{'feeds/s':>10}{'ms/feed':>10}")
-    for label, fast in (("feedparser", False), ("feedparse (lxml fast path)", True)):
+    for label, fast in (("feedparser, no sanitising", False), ("feedparse (lxml fast path)", True)):
         rate = best_rate(
             lambda fast=fast: [rss.parse_xml(b, url=u, fast=fast) for _, b, u in feeds], len(feeds)
         )
         print(f"{label:<34}{rate:>10,.0f}{1000 / rate:>10.2f}")
+    rate = best_rate(lambda: [feedparser.parse(body) for _, body, _ in feeds], len(feeds))
+    print(f"{'feedparser, default options':<34}{rate:>10,.0f}{1000 / rate:>10.2f}")
+    print(f"  issue 3's figures were measured where this took {ANCHOR_FEEDPARSER_MS} ms/feed: "
+          f"this host is {ANCHOR_FEEDPARSER_MS * rate / 1000:.2f} times as fast")  # fmt: skip
     for name in sorted({name for name, _, _ in feeds}):
         subset = [(b, u) for n, b, u in feeds if n == name]
         rate = best_rate(
